@@ -1,0 +1,56 @@
+# ylyx: two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export PYTHONPATH := $(CURDIR)/src
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+SCALE ?= 1
+PORT ?= 8000
+
+.PHONY: install system-deps demo demo-db serve test test-pg bench lint check-deploy clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv==0.13.8
+	$(VENV)/bin/uv sync --frozen --quiet
+	touch $@
+
+system-deps:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
+	  echo "installing system packages: $(SYSTEM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
+
+install: $(VENV)/.installed system-deps
+
+demo-db: install
+	mkdir -p var
+	$(PY) manage.py build_demo --scale $(SCALE) --fresh
+
+demo: demo-db
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	$(PY) manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: install
+	mkdir -p var
+	$(PY) -m pytest -n 2 -p no:cacheprovider
+
+test-pg: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ylyx} $(PY) -m pytest -n 2 -p no:cacheprovider
+
+bench: install
+	$(PY) bench/run.py
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=ylyx.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	ALLOWED_HOSTS=ylyx.example.gov.cn FIELD_ENCRYPTION_KEYS='{"k1":"x"}' FIELD_ENCRYPTION_ACTIVE_KEY=k1 \
+	BLIND_INDEX_KEY=x $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,99 @@
+"""Test factories shared by every app's tests: small real-coded region trees, users per role, records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from ylyx.core.validators import id_check_char, uscc_check_char
+from ylyx.regions.models import Region
+
+_seq = itertools.count(1)
+PASSWORD = "Ylyx-Test-2026!"
+
+
+def region_tree() -> dict[str, Region]:
+    """内蒙古 / 巴彦淖尔 / 临河区 + 五原县, each with one synthetic town and village (real county codes)."""
+    def mk(code, name, level, parent=None, synthetic=False, kind=""):
+        obj, _ = Region.objects.get_or_create(
+            code=code, defaults=dict(name=name, level=level, parent=parent, is_synthetic=synthetic, kind=kind))
+        return obj
+
+    p = mk("150000000000", "内蒙古自治区", 1)
+    c = mk("150800000000", "巴彦淖尔市", 2, p)
+    linhe = mk("150802000000", "临河区", 3, c)
+    wuyuan = mk("150821000000", "五原县", 3, c)
+    t1 = mk("150802001000", "演示街道一", 4, linhe, True, "street")
+    t2 = mk("150821100000", "演示镇一", 4, wuyuan, True, "town")
+    v1 = mk("150802001001", "演示社区一", 5, t1, True, "community")
+    v2 = mk("150821100200", "演示村一", 5, t2, True, "village")
+    other_city = mk("150400000000", "赤峰市", 2, p)
+    return {"province": p, "city": c, "linhe": linhe, "wuyuan": wuyuan, "linhe_town": t1,
+            "wuyuan_town": t2, "linhe_village": v1, "wuyuan_village": v2, "chifeng": other_city}
+
+
+def make_user(role: str, region: Region | None = None, institution=None, **kw):
+    from ylyx.accounts.models import User
+
+    n = next(_seq)
+    user = User(username=kw.pop("username", f"{role}{n}"), role=role, region=region, institution=institution,
+                display_name=kw.pop("display_name", f"{role}{n}"), **kw)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def fake_id_number(birth: dt.date, sex: str = "M", area: str = "150802", seq: int | None = None) -> str:
+    """A checksum-valid 身份证号 for tests and demo data (fictitious people)."""
+    s = (seq if seq is not None else next(_seq)) % 500
+    order = s * 2 + (1 if sex == "M" else 0)
+    body = f"{area}{birth:%Y%m%d}{order:03d}"
+    return body + id_check_char(body)
+
+
+def fake_uscc(region6: str = "150802", seq: int | None = None) -> str:
+    s = seq if seq is not None else next(_seq)
+    org = f"MA{s:07d}"[-9:]
+    body = f"52{region6}{org}"
+    return body + uscc_check_char(body)
+
+
+def make_institution(region: Region, kind: str = "elder", subtype: str = "public", **kw):
+    from ylyx.institutions.models import Institution
+
+    n = next(_seq)
+    defaults = dict(name=f"测试机构{n}", kind=kind, subtype=subtype, region=region, uscc=fake_uscc(region.code[:6], n),
+                    beds=100 if kind != "childcare" else 0, nursing_beds=40 if kind != "childcare" else 0,
+                    opened_on=dt.date(2015, 1, 1))
+    defaults.update(kw)
+    inst = Institution(**defaults)
+    inst.save()
+    return inst
+
+
+def make_elderly(region: Region, birth: dt.date = dt.date(1950, 5, 1), sex: str = "F", **kw):
+    from ylyx.people.models import ElderlyPerson
+
+    p = ElderlyPerson(name=kw.pop("name", "王秀英"), region=region, sex=sex, **kw)
+    p.set_id_number(fake_id_number(birth, sex, region.code[:6]))
+    p.save()
+    return p
+
+
+def make_infant(region: Region, birth: dt.date | None = None, sex: str = "M", **kw):
+    from ylyx.people.models import Infant
+
+    birth = birth or (dt.date.today() - dt.timedelta(days=400))
+    p = Infant(name=kw.pop("name", "李小明"), region=region, sex=sex, guardian_name=kw.pop("guardian_name", "李强"), **kw)
+    p.set_id_number(fake_id_number(birth, sex, region.code[:6]))
+    p.save()
+    return p
+
+
+def make_practitioner(region: Region, role: str = "elder_caregiver", institution=None, **kw):
+    from ylyx.workforce.models import Practitioner
+
+    p = Practitioner(name=kw.pop("name", "张护理"), region=region, role=role, institution=institution, **kw)
+    p.set_id_number(fake_id_number(dt.date(1980, 3, 3), "F", region.code[:6]))
+    p.save()
+    return p

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("ylyx.core.urls")),
+    path("accounts/", include("ylyx.accounts.urls")),
+    path("regions/", include("ylyx.regions.urls")),
+    path("institutions/", include("ylyx.institutions.urls")),
+    path("people/", include("ylyx.people.urls")),
+    path("workforce/", include("ylyx.workforce.urls")),
+    path("imports/", include("ylyx.imports.urls")),
+    path("indicators/", include("ylyx.indicators.urls")),
+    path("audit/", include("ylyx.audit.urls")),
+    path("api/", include("ylyx.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
