@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
 
-for module in ("institutions", "people", "workforce", "indicators", "imports", "regions"):
+for module in ("core", "institutions", "people", "workforce", "indicators", "imports", "regions"):
     try:
         mod = __import__(f"ylyx.{module}.api", fromlist=["register"])
     except ModuleNotFoundError:
