@@ -1,15 +1,15 @@
 """One router for the whole REST API; each app registers its viewsets in its own ``api.py``."""
 
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
 
-for module in ("core", "institutions", "people", "workforce", "indicators", "imports", "regions"):
-    try:
-        mod = __import__(f"ylyx.{module}.api", fromlist=["register"])
-    except ModuleNotFoundError:
-        continue
-    mod.register(router)
+for app in ("institutions", "people", "workforce", "indicators", "imports", "regions"):
+    if find_spec(f"ylyx.{app}.api") is not None:
+        import_module(f"ylyx.{app}.api").register(router)
 
 urlpatterns = [path("", include(router.urls))]

@@ -31,3 +31,14 @@ class PasswordHistoryValidator:
 
     def get_help_text(self):
         return "不能与最近使用过的密码相同。"
+
+
+class MinimumLengthValidator:
+    """Django's own message is untranslated for zh-hans in 5.2; users must read the rule in Chinese."""
+
+    def validate(self, password, user=None):
+        if len(password) < settings.PASSWORD_MIN_LENGTH:
+            raise ValidationError(f"密码太短，至少需要 {settings.PASSWORD_MIN_LENGTH} 个字符", code="password_too_short")
+
+    def get_help_text(self):
+        return f"密码至少 {settings.PASSWORD_MIN_LENGTH} 个字符。"

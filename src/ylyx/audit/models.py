@@ -42,3 +42,16 @@ class AuditEvent(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_display} {self.event_type} {self.object_repr}"
+
+
+class AuditMaintenance(models.Model):
+    """A single switch the database triggers read: deletion (retention purge) is refused unless it is on.
+
+    Only the purge command and test-database flushes turn it on, inside their own transaction; UPDATE of
+    audit rows is refused always.
+    """
+
+    enabled = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计维护开关"

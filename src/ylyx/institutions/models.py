@@ -140,15 +140,26 @@ class CapacityRecord(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     valid_from = models.DateField("生效日期")
     valid_to = models.DateField("失效日期", null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices)
-    beds = models.PositiveIntegerField(default=0)
-    nursing_beds = models.PositiveIntegerField(default=0)
-    places = models.PositiveIntegerField(default=0)
-    affordable_places = models.PositiveIntegerField(default=0)
+    status = models.CharField("状态", max_length=12, choices=Status.choices)
+    beds = models.PositiveIntegerField("床位数", default=0)
+    nursing_beds = models.PositiveIntegerField("护理型床位数", default=0)
+    places = models.PositiveIntegerField("托位数", default=0)
+    affordable_places = models.PositiveIntegerField("普惠托位数", default=0)
 
     class Meta:
+        verbose_name = verbose_name_plural = "床位托位变更记录"
         ordering = ["institution_id", "valid_from"]
         indexes = [models.Index(fields=["region", "valid_from"])]
+        constraints = [
+            # One open record per institution: "the capacity now" is never ambiguous.
+            models.UniqueConstraint(fields=["institution"], condition=Q(valid_to__isnull=True),
+                                    name="capacity_one_open_record"),
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                                   name="capacity_valid_to_after_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.valid_from}—{self.valid_to or ''}"
 
 
 class ClassType(models.TextChoices):
@@ -173,6 +184,11 @@ class ChildcareClass(models.Model):
     def __str__(self) -> str:
         return f"{self.institution} {self.name}"
 
+    @property
+    def region_id(self) -> str:
+        """The institution's region, so audit events about a class are found by region."""
+        return self.institution.region_id
+
 
 class ServicePoint(models.Model):
     """一照多址: additional service addresses under the same licence."""
@@ -181,11 +197,15 @@ class ServicePoint(models.Model):
     name = models.CharField("服务点名称", max_length=120)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     address = models.CharField("地址", max_length=200, blank=True)
-    lat = models.FloatField(null=True, blank=True)
-    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    lon = models.FloatField("经度", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "服务点"
+        unique_together = [("institution", "name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FilingStatus(models.TextChoices):
@@ -221,9 +241,16 @@ class Filing(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "备案"
+        constraints = [models.UniqueConstraint(fields=["number"], condition=~Q(number=""),
+                                               name="filing_number_unique")]
 
     def __str__(self) -> str:
         return f"{self.institution} {self.get_status_display()}"
+
+    @property
+    def region_id(self) -> str:
+        """The institution's region, so audit events about a filing are found by region."""
+        return self.institution.region_id
 
 
 class FilingEvent(models.Model):
@@ -231,7 +258,12 @@ class FilingEvent(models.Model):
     status = models.CharField("状态", max_length=12, choices=FilingStatus.choices)
     on = models.DateField("日期")
     reason = models.TextField("说明/退回理由", blank=True)
-    by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                           verbose_name="经办人")
 
     class Meta:
+        verbose_name = verbose_name_plural = "备案记录"
         ordering = ["filing_id", "on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.on}"

@@ -95,6 +95,9 @@ class Residence(ScopedModel):
         verbose_name = verbose_name_plural = "入住记录"
         indexes = [models.Index(fields=["institution", "ended_on"]), models.Index(fields=["region", "started_on"])]
 
+    def __str__(self) -> str:
+        return f"入住记录 #{self.pk}"
+
     @classmethod
     def scope_institution_q(cls, institution_id: int) -> Q:
         return Q(institution_id=institution_id)
@@ -145,6 +148,9 @@ class Enrolment(ScopedModel):
     class Meta:
         verbose_name = verbose_name_plural = "入托记录"
         indexes = [models.Index(fields=["childcare_class", "ended_on"])]
+
+    def __str__(self) -> str:
+        return f"入托记录 #{self.pk}"
 
     @classmethod
     def scope_institution_q(cls, institution_id: int) -> Q:

@@ -1,0 +1,1 @@
+"""Reads of the institutions registry; see :mod:`ylyx.institutions.querysets.selectors`."""
