@@ -10,10 +10,14 @@ PORT ?= 8000
 
 .PHONY: install system-deps demo demo-db serve test test-pg bench lint check-deploy clean
 
-$(VENV)/.installed: pyproject.toml uv.lock
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q uv==0.13.8
-	$(VENV)/bin/uv sync --frozen --quiet
+UV := .uv/bin/uv
+
+$(UV):
+	python3 -m venv .uv
+	.uv/bin/pip install -q uv==0.13.8
+
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	$(UV) sync --frozen --quiet
 	touch $@
 
 system-deps:

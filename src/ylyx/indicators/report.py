@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import io
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -32,8 +33,12 @@ CSS_FILE = STATIC_DIR / "report.css"
 
 COMPARATORS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "==": "="}
 LOWER_IS_BETTER = {"<=", "<"}
-STATUS_ORDER = ("met", "on_track", "behind", "no_data")
-STATUS_COLOURS = {"met": "#2e7d32", "on_track": "#1565c0", "behind": "#c62828", "no_data": "#9e9e9e"}
+STATUS_ORDER = ("met", "on_track", "behind", "no_data", "not_assessed")
+# "not_assessed": a value without a status (no numeric target, or a total whose target is the plan
+# region's and so is not judged in a sub-region); the engine reports these as "no_data".
+LABELS = {**STATUS_LABELS, "not_assessed": "不评价"}
+STATUS_COLOURS = {"met": "#2e7d32", "on_track": "#1565c0", "behind": "#c62828", "no_data": "#9e9e9e",
+                  "not_assessed": "#757575"}
 KIND_LABELS = {"computed": "系统计算", "reported": "部门填报", "none": "无数据来源"}
 BINDING = "约束性"
 FONT = "Noto Sans CJK SC"
@@ -75,7 +80,8 @@ def target_display(row: IndicatorRow) -> str:
     sym = COMPARATORS.get(row.comparator or "", "")
     num = fmt_num(row.target_value)
     out = f"{sym}{num}"
-    if text and text not in (num, out):
+    unit = (row.unit or "").strip()
+    if text and text.replace(" ", "") not in (num, out, num + unit, out + unit):
         out += f"（{text}）"
     return out
 
@@ -88,7 +94,7 @@ def value_label(table: PlanTable, year: int) -> str:
 
 def attainment(row: IndicatorRow) -> float | None:
     """Value as % of target, turned round for lower-is-better targets; None when not comparable."""
-    if row.value is None or row.target_value is None:
+    if row.value is None or row.target_value is None or not applies(row):
         return None
     v, t = row.value, row.target_value
     if row.comparator in LOWER_IS_BETTER:
@@ -98,6 +104,19 @@ def attainment(row: IndicatorRow) -> float | None:
     if t == 0:
         return 100.0 if v >= 0 else 0.0
     return v / t * 100.0
+
+
+def shown_status(status: str, value: float | None) -> str:
+    return "not_assessed" if status == "no_data" and value is not None else status
+
+
+def row_key(row: IndicatorRow) -> str:
+    """The key breakdown values are indexed by: ``row.key`` from the engine, else the seq."""
+    return getattr(row, "key", "") or row.seq
+
+
+def applies(row: IndicatorRow) -> bool:
+    return getattr(row, "target_applies", True)
 
 
 def is_binding(row: IndicatorRow) -> bool:
@@ -140,10 +159,10 @@ def bar_chart_svg(rows: list[IndicatorRow]) -> SafeString:
         parts.append(f'<text x="{label_w}" y="{y + 14}" font-size="9.5" text-anchor="end" fill="#222">{name}</text>')
         pct = attainment(row)
         if pct is None:
-            why = "无数据" if row.value is None else "无量化目标"
+            why = "无数据" if row.value is None else ("不评价（总量指标）" if not applies(row) else "无量化目标")
             parts.append(f'<text x="{x0 + 4}" y="{y + 14}" font-size="9" fill="#888">{why}</text>')
             continue
-        colour = STATUS_COLOURS.get(row.status, "#9e9e9e")
+        colour = STATUS_COLOURS.get(shown_status(row.status, row.value), "#9e9e9e")
         bw = max(x(pct) - x0, 1.0)
         parts.append(f'<rect x="{x0}" y="{y + 4}" width="{bw:.1f}" height="13" fill="{colour}" rx="1.5"/>')
         more = "+" if pct > BAR_CAP else ""
@@ -151,6 +170,20 @@ def bar_chart_svg(rows: list[IndicatorRow]) -> SafeString:
                      f'{fmt_num(round(pct, 1))}%{more}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text piece above is escaped
+
+
+def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    """Round axis ticks (1, 2, 2.5 or 5 × 10^k apart) covering lo..hi."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = [start]
+    while ticks[-1] < hi - 1e-9:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
 
 
 def trend_chart_svg(row: IndicatorRow) -> SafeString | None:
@@ -164,11 +197,10 @@ def trend_chart_svg(row: IndicatorRow) -> SafeString | None:
     ymin_x, ymax_x = min(years), max(years)
     if ymin_x == ymax_x:
         ymin_x, ymax_x = ymin_x - 1, ymax_x + 1
-    vals = [v for _, v in pts] + [v for v in (row.target_value,) if v is not None]
-    lo, hi = min(0.0, min(vals)), max(vals)
-    if hi <= lo:
-        hi = lo + 1.0
-    hi = hi + (hi - lo) * 0.12
+    target = row.target_value if applies(row) else None
+    vals = [v for _, v in pts] + [v for v in (target,) if v is not None]
+    ticks = nice_ticks(min(0.0, min(vals)), max(vals) * 1.08 if max(vals) > 0 else max(vals))
+    lo, hi = ticks[0], ticks[-1]
 
     def px(year: float) -> float:
         return left + (year - ymin_x) / (ymax_x - ymin_x) * (w - left - right)
@@ -179,7 +211,7 @@ def trend_chart_svg(row: IndicatorRow) -> SafeString | None:
     parts = [_svg_open(w, h, f"{row.name} 历年变化")]
     parts.append(f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="#888" stroke-width="0.7"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="#888" stroke-width="0.7"/>')
-    for v in (lo, (lo + hi) / 2, hi):
+    for v in ticks:
         parts.append(f'<line x1="{left}" y1="{py(v):.1f}" x2="{w - right}" y2="{py(v):.1f}" stroke="#eeeeee" stroke-width="0.6"/>')
         parts.append(f'<text x="{left - 4}" y="{py(v) + 3:.1f}" font-size="8.5" text-anchor="end" fill="#555">'
                      f'{fmt_num(round(v, 2))}</text>')
@@ -187,13 +219,13 @@ def trend_chart_svg(row: IndicatorRow) -> SafeString | None:
     step = 1 if span <= 6 else (2 if span <= 12 else 5)
     for yr in range(ymin_x, ymax_x + 1, step):
         parts.append(f'<text x="{px(yr):.1f}" y="{h - bottom + 13}" font-size="8.5" text-anchor="middle" fill="#555">{yr}</text>')
-    if row.target_value is not None:
-        ty = py(row.target_value)
+    if target is not None:
+        ty = py(target)
         parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{w - right}" y2="{ty:.1f}" stroke="#c62828" '
                      f'stroke-width="1" stroke-dasharray="4 3"/>')
-        label = escape(f"目标{COMPARATORS.get(row.comparator or '', '')}{fmt_num(row.target_value)}")
+        label = escape(f"目标{COMPARATORS.get(row.comparator or '', '')}{fmt_num(target)}")
         parts.append(f'<text x="{w - right}" y="{ty - 3:.1f}" font-size="8.5" text-anchor="end" fill="#c62828">{label}</text>')
-    colour = STATUS_COLOURS.get(row.status, "#1565c0")
+    colour = STATUS_COLOURS.get(shown_status(row.status, row.value), "#1565c0")
     segment: list[str] = []
     segments: list[list[str]] = []
     for y, v in row.trend:  # a missing year breaks the line rather than bridging it
@@ -222,6 +254,7 @@ def trend_chart_svg(row: IndicatorRow) -> SafeString | None:
 
 
 def _row_ctx(row: IndicatorRow) -> dict[str, Any]:
+    status = shown_status(row.status, row.value)
     return {
         "row": row,
         "baseline": (row.baseline_text or "").strip() or "—",
@@ -229,8 +262,8 @@ def _row_ctx(row: IndicatorRow) -> dict[str, Any]:
         "target_year": row.target_year or "",
         "value": fmt_num(row.value),
         "milestone": fmt_num(row.milestone),
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "status": status,
+        "status_label": LABELS.get(status, status),
         "binding": is_binding(row),
         "property": row.property or "—",
         "departments": "、".join(row.departments) or "—",
@@ -247,11 +280,11 @@ def _breakdown_tables(table: PlanTable) -> list[dict[str, Any]]:
         for row in table.rows:
             cells = []
             for reg in group:
-                st = reg.statuses.get(row.seq, "no_data")
-                cells.append({"value": fmt_num(reg.values.get(row.seq)), "status": st,
-                              "status_label": STATUS_LABELS.get(st, st)})
+                value = reg.values.get(row_key(row))
+                st = shown_status(reg.statuses.get(row_key(row), "no_data"), value)
+                cells.append({"value": fmt_num(value), "status": st, "status_label": LABELS.get(st, st)})
             lines.append({"row": row, "cells": cells})
-        out.append({"regions": group, "lines": lines})
+        out.append({"regions": group, "lines": lines, "col_width": round(64 / max(len(group), 1), 2)})
     return out
 
 
@@ -272,7 +305,7 @@ def _provenance_ctx(row: IndicatorRow) -> dict[str, Any]:
 
 def report_context(table: PlanTable, year: int) -> dict[str, Any]:
     rows = list(table.rows)
-    counts = {s: sum(1 for r in rows if r.status == s) for s in STATUS_ORDER}
+    counts = {s: sum(1 for r in rows if shown_status(r.status, r.value) == s) for s in STATUS_ORDER}
     behind = [r for r in rows if r.status == "behind"]
     binding_behind = [r for r in behind if is_binding(r)]
     other_behind = [r for r in behind if not is_binding(r)]
@@ -281,7 +314,9 @@ def report_context(table: PlanTable, year: int) -> dict[str, Any]:
     for r in rows:
         svg = trend_chart_svg(r)
         if svg is not None:
-            trends.append({"row": r, "svg": svg, "status_label": STATUS_LABELS.get(r.status, r.status)})
+            st = shown_status(r.status, r.value)
+            unit = f"（{r.unit}）" if r.unit and f"（{r.unit}）" not in r.name else ""
+            trends.append({"row": r, "svg": svg, "status": st, "status_label": LABELS.get(st, st), "unit": unit})
     return {
         "table": table,
         "year": year,
@@ -290,16 +325,17 @@ def report_context(table: PlanTable, year: int) -> dict[str, Any]:
         "value_label": value_label(table, year),
         "rows": [_row_ctx(r) for r in rows],
         "total": len(rows),
-        "counts": [{"status": s, "label": STATUS_LABELS[s], "n": counts[s]} for s in STATUS_ORDER],
+        "counts": [{"status": s, "label": LABELS[s], "n": counts[s]} for s in STATUS_ORDER
+                   if s != "not_assessed" or counts[s]],
         "binding_behind": [_row_ctx(r) for r in binding_behind],
         "other_behind": [_row_ctx(r) for r in other_behind],
-        "no_data": [_row_ctx(r) for r in rows if r.status == "no_data"],
+        "no_data": [_row_ctx(r) for r in rows if shown_status(r.status, r.value) == "no_data"],
         "bar_charts": [bar_chart_svg(bar_rows[i:i + BARS_PER_CHART])
                        for i in range(0, len(bar_rows), BARS_PER_CHART)],
         "trends": trends,
         "breakdown": _breakdown_tables(table),
         "provenance": [_provenance_ctx(r) for r in rows],
-        "status_labels": STATUS_LABELS,
+        "status_labels": LABELS,
     }
 
 
@@ -334,15 +370,15 @@ def _workbook_sheets(table: PlanTable, year: int) -> list[tuple[str, list[str], 
     def indicator_rows() -> Iterable[list[Any]]:
         for r in table.rows:
             yield [r.category, r.seq, r.name, r.unit, (r.baseline_text or "").strip(), target_display(r),
-                   r.target_value, r.target_year, r.value, r.milestone, STATUS_LABELS.get(r.status, r.status),
+                   r.target_value, r.target_year, r.value, r.milestone, LABELS.get(shown_status(r.status, r.value), r.status),
                    r.property, "、".join(r.departments)]
 
     def breakdown_rows() -> Iterable[list[Any]]:
         for reg in table.breakdown:
             for r in table.rows:
-                st = reg.statuses.get(r.seq, "no_data")
-                yield [reg.region_code, reg.region_name, r.category, r.seq, r.name, r.unit,
-                       reg.values.get(r.seq), STATUS_LABELS.get(st, st)]
+                value = reg.values.get(row_key(r))
+                st = shown_status(reg.statuses.get(row_key(r), "no_data"), value)
+                yield [reg.region_code, reg.region_name, r.category, r.seq, r.name, r.unit, value, LABELS.get(st, st)]
 
     def provenance_rows() -> Iterable[list[Any]]:
         for r in table.rows:
@@ -426,22 +462,31 @@ def plan_table_function() -> Callable[..., PlanTable]:
                       "（或 ylyx.indicators.services.plan_table），无法生成年度报告")
 
 
-def resolve_plan(ref: Any) -> Any:
-    """A plan by primary key or by code."""
+def resolve_plan(ref: Any, user: Any = None) -> Any:
+    """A plan by primary key or by code, among those the user may view when a user is given."""
     from django.apps import apps
 
     try:
         plan_model = apps.get_model("indicators", "Plan")
     except LookupError:
         raise ReportError("规划模型尚未就绪（indicators.Plan），无法生成年度报告") from None
-    key = str(ref).strip()
+    key = str(ref if ref is not None else "").strip()
     if not key:
         raise ReportError("请指定规划（编号或代码）")
+    qs = plan_model.objects.all()
+    if user is not None and hasattr(qs, "for_user"):
+        qs = qs.for_user(user, "view")
     lookup = {"pk": int(key)} if key.isdigit() else {"code": key}
-    plan = plan_model.objects.filter(**lookup).first()
+    plan = qs.filter(**lookup).first()
     if plan is None:
-        raise ReportError(f"规划“{key}”不存在")
+        raise ReportError(f"规划“{key}”不存在或您无权查看")
     return plan
+
+
+def check_region_in_plan(region: Any, plan: Any) -> None:
+    prefix = getattr(plan, "region_prefix", "")
+    if prefix and not region.code.startswith(prefix):
+        raise ReportError(f"区划“{region.name}”不在规划“{plan}”的范围内")
 
 
 def check_year(year: Any) -> int:
@@ -514,7 +559,10 @@ def build_annual_report(plan: Any, region: Any, year: int, out_dir: Path | str |
 
     plan_table = plan_table_function()
     on = min(dt.date(year, 12, 31), timezone.localdate())
-    table = plan_table(plan, region.code, on, with_breakdown=True)
+    try:
+        table = plan_table(plan, region.code, on, with_breakdown=True)
+    except ValueError as exc:  # the engine's refusals (unknown region, region outside the plan) are Chinese
+        raise ReportError(str(exc)) from exc
     pdf = render_pdf(table, year)
     xlsx = render_xlsx(table, year)
     folder = Path(out_dir) if out_dir else Path(settings.VAR_DIR) / "reports"
@@ -543,7 +591,8 @@ def generate_annual_report(plan_id: int | str, region_code: str, year: int, user
         check_role(user)
         y = check_year(year)
         region = resolve_region(region_code, user)
-        plan = resolve_plan(plan_id)
+        plan = resolve_plan(plan_id, user)
+        check_region_in_plan(region, plan)
         return build_annual_report(plan, region, y, out_dir, actor=user)
     except ReportError as exc:
         # An expected refusal: the task ends normally and the page shows the message. Denials by a

@@ -39,6 +39,12 @@ class IndicatorRow:
     provenance: Provenance
     trend: list[tuple[int, float | None]] = field(default_factory=list)  # (year, value)
     departments: list[str] = field(default_factory=list)
+    # Added by the engine (optional, defaults keep older callers working):
+    # The key RegionRow.values/statuses are indexed by: the seq itself, except in a plan whose seq repeats
+    # across categories (雅安), where it is "类别-序号". Look breakdown values up with row.key.
+    key: str = ""
+    target_applies: bool = True  # False: a total whose target is the plan region's, shown but not assessed here
+    kind: str = ""  # "computed" (registry formula) | "reported" (department figures)
 
 
 @dataclass

@@ -326,6 +326,8 @@ def update_institution(user: Any, inst: Institution, data: Mapping[str, Any], re
     _validate_institution(user, current, residents=selectors.active_residents(current))
     on = _effective(effective_on)
     if current.status != before["status"]:
+        if current.status in (Status.SUSPENDED, Status.CLOSED) and not (reason or "").strip():
+            raise ValidationError({"reason": ["暂停或关停机构须填写原因"]})
         _apply_status(current, before["status"], current.status, on)
     current.save()
     write_capacity(current, on, baseline=before)

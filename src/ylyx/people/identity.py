@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from ylyx.audit.services import record
+from ylyx.audit.services import record, record_security_event
 from ylyx.core import crypto, mask
 from ylyx.core.validators import validate_id_number, validate_phone
 from ylyx.regions.models import Region
@@ -273,10 +273,12 @@ def reveal(user: Any, model_key: str, pk: Any, field: str, reason: str) -> str:
     object is a 404; only then is the reason checked.
     """
     models = reveal_models()
+    denied = {"model": str(model_key)[:20], "pk": str(pk)[:20], "field": str(field)[:30]}
     if model_key not in models:
         raise Http404
     model, fields = models[model_key]
     if not getattr(user, "can_view_full_pi", False):
+        record_security_event(user, "view_full_pi", "denied", detail={**denied, "why": "no_permission"})
         raise PermissionDenied("您没有查看完整个人信息的权限")
     try:
         pk = int(pk)
@@ -284,6 +286,7 @@ def reveal(user: Any, model_key: str, pk: Any, field: str, reason: str) -> str:
         raise Http404 from None
     obj = model.objects.for_user(user, "view").filter(pk=pk).first()
     if obj is None:
+        record_security_event(user, "view_full_pi", "denied", detail={**denied, "why": "not_found"})
         raise Http404
     field = field or "id_number"
     if field not in fields:

@@ -60,6 +60,9 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "证书"
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class TrainingRecord(models.Model):
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="trainings")
@@ -71,6 +74,9 @@ class TrainingRecord(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "培训记录"
+
+    def __str__(self) -> str:
+        return self.course
 
 
 class Employment(models.Model):
@@ -84,3 +90,6 @@ class Employment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "从业经历"
         ordering = ["practitioner_id", "started_on"]
+
+    def __str__(self) -> str:
+        return f"从业经历 #{self.pk}"
