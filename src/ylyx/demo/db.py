@@ -9,9 +9,9 @@ are the caller's job.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -32,7 +32,10 @@ class Writer:
     def next_id(self, model: type[models.Model]) -> int:
         return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
 
-    def insert(self, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], batch: int = 5000) -> int:
+    def insert(self, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], batch: int = 5000,
+               ready: bool = False) -> int:
+        """Insert ``rows`` (tuples in ``fields`` order). ``ready``: values are already what the database
+        stores (dates as ISO strings), so no per-value conversion is needed."""
         meta = model._meta
         by_attname = {f.attname: f for f in meta.concrete_fields}
         unknown = [f for f in fields if f not in by_attname]
@@ -55,7 +58,7 @@ class Writer:
             extra_fields.append(f.attname)
             extra_values.append(f.get_db_prep_save(value, self.conn))
         columns = [by_attname[f].column for f in fields] + [by_attname[f].column for f in extra_fields]
-        converters = [self._converter(by_attname[f]) for f in fields]
+        converters = [None if ready else self._converter(by_attname[f]) for f in fields]
         extra = tuple(extra_values)
         vendor = self.conn.vendor
         table = meta.db_table
@@ -63,6 +66,10 @@ class Writer:
         n = 0
 
         def prepared(rows_):
+            if not any(converters):
+                for row in rows_:
+                    yield row + extra
+                return
             for row in rows_:
                 yield tuple(c(v) if c is not None and v is not None else v for c, v in zip(converters, row)) + extra
 
@@ -90,6 +97,30 @@ class Writer:
             self.written.append(model)
         self.counts[meta.label] = self.counts.get(meta.label, 0) + n
         return n
+
+    @contextmanager
+    def bulk_mode(self, *models_: type[models.Model]):
+        """SQLite: drop the tables' secondary indexes while loading and rebuild them after (one sort per
+        index instead of a B-tree insert per row), with a bigger page cache. Elsewhere a no-op."""
+        if self.conn.vendor != "sqlite":
+            yield
+            return
+        tables = [m._meta.db_table for m in models_]
+        with self.conn.cursor() as cur:
+            cur.execute("PRAGMA cache_size=-524288")
+            marks = ",".join(["%s"] * len(tables))
+            cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+                        f"AND tbl_name IN ({marks})", tables)
+            saved = cur.fetchall()
+            for name, _sql in saved:
+                cur.execute(f"DROP INDEX {self.conn.ops.quote_name(name)}")
+        try:
+            yield
+        finally:
+            with self.conn.cursor() as cur:
+                for _name, sql in saved:
+                    cur.execute(sql)
+                cur.execute("PRAGMA cache_size=-65536")
 
     def _converter(self, f):
         ops = self.conn.ops
@@ -153,6 +184,3 @@ def reset_database(stdout=None) -> str:
     call_command("migrate", verbosity=0, interactive=False)
     return what
 
-
-def as_date(v) -> dt.date | None:
-    return v

@@ -1,8 +1,9 @@
 """老年人 and 婴幼儿 of the demo city as column arrays, one row per person.
 
 Everyone aged 60+ on 2020-12-31 is registered (so the registry's age bands equal the population
-statistics village by village); some die or move out in 2021–2025. Infants are every birth of
-2018–2025, so the under-threes on 2020-12-31 are exactly the published figure.
+statistics village by village); some die or move out in 2021–2025, and people turning 60 in 2021–2025
+are registered as they do. Infants are every birth of 2018–2025, so the under-threes on 2020-12-31 are
+exactly the published figure.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ import numpy as np
 from . import names
 from .regions import Population, Tree
 from .spec import BASELINE, COUNTIES, HORIZON
-from .util import day, id_numbers, random_days_in_years
+from .util import add_years, allocate, day, from_day, id_numbers, random_days_in_years
 
 MOBILE_PREFIXES = np.array("130 131 132 133 135 136 137 138 139 150 151 152 155 156 157 158 159 177 180 182 183 "
                            "185 186 187 188 189 199".split())
 
-LIVING = np.array(["with_family", "empty_nest", "alone", "left_behind", "gugua"])
-ECONOMIC = np.array(["normal", "tekun", "dibao", "dibao_edge", "hardship"])
-DISABILITY = np.array(["none", "1", "2", "3", "4"])
+LIVING = np.array(["with_family", "empty_nest", "alone", "left_behind", "gugua"], dtype=object)
+ECONOMIC = np.array(["normal", "tekun", "dibao", "dibao_edge", "hardship"], dtype=object)
+DISABILITY = np.array(["none", "1", "2", "3", "4"], dtype=object)
 
 
 @dataclass
@@ -86,7 +87,32 @@ def _phones(rng, n: int, share: float) -> list[str]:
     return [f"{p}{r:08d}" if h else "" for p, r, h in zip(prefix, rest, has)]
 
 
+def _fates(rng, band: np.ndarray, disability: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Death and move-out days (or -1) after ``start``, up to the horizon."""
+    n = len(band)
+    hazard = np.select([band == 0, band == 1], [0.009, 0.028], 0.105) * np.where(disability > 0, 1.5, 1.0)
+    t_death = (rng.exponential(1.0 / hazard) * 365.2425).astype(np.int64)
+    t_move = (rng.exponential(1.0 / 0.004, n) * 365.2425).astype(np.int64)
+    horizon = day(HORIZON)
+    died = np.where(start + t_death <= horizon, start + t_death, -1)
+    moved = np.where((start + t_move <= horizon) & ((died < 0) | (t_move < t_death)), start + t_move, -1)
+    died = np.where(moved >= 0, -1, died)
+    return died, moved
+
+
+def _disability(rng, band: np.ndarray) -> np.ndarray:
+    n = len(band)
+    return np.where(rng.random(n) < np.select([band == 0, band == 1], [0.05, 0.08], 0.16),
+                    rng.choice([1, 2, 3, 4], size=n, p=[0.15, 0.25, 0.3, 0.3]), 0)
+
+
 def make_elderly(pop: Population, tree: Tree, rng: np.random.Generator) -> Elderly:
+    """Everyone 60+ on 2020-12-31, then those who turn 60 in 2021–2025 (registered at 60).
+
+    Newcomers per year replace the year's deaths and move-outs plus the growth the population
+    statistics show, so the registry follows the plan's path to 460,000 (approximately: registries are
+    never exact) while 2020-12-31 is exact.
+    """
     b60, b65, b80 = pop.bands_2020
     counts = np.stack([b60, b65, b80], axis=1)  # village × band
     village = np.repeat(np.arange(len(tree.villages)), counts.sum(axis=1))
@@ -99,26 +125,33 @@ def make_elderly(pop: Population, tree: Tree, rng: np.random.Generator) -> Elder
         w = np.exp(-rate * (ages - lo))
         age[m] = rng.choice(ages, size=int(m.sum()), p=w / w.sum())
     birth = random_days_in_years(rng, BASELINE.year - age)  # born in year 2020-age: age exactly `age` on 12-31
-    male = rng.random(n) >= np.select([band == 0, band == 1], [0.495, 0.51], 0.575)
-    county = tree.village_county()[village]
-    # Circumstances: 特困 ~1.5%, 低保 ~5%; the oldest live alone or in care more often.
-    econ = rng.choice(5, size=n, p=[0.895, 0.015, 0.05, 0.02, 0.02])
-    living = rng.choice(5, size=n, p=[0.55, 0.25, 0.12, 0.05, 0.03])
-    living = np.where(econ == 1, np.where(rng.random(n) < 0.7, 4, 2), living)  # 特困: mostly 孤寡
-    disability = np.where(rng.random(n) < np.select([band == 0, band == 1], [0.05, 0.08], 0.16),
-                          rng.choice([1, 2, 3, 4], size=n, p=[0.15, 0.25, 0.3, 0.3]), 0)
-    special = rng.random(n) < 0.005
     turned_60 = birth + np.round(60 * 365.2425).astype(np.int64)
     registered = np.clip(turned_60, day(dt.date(2016, 1, 1)), day(BASELINE)) + rng.integers(0, 60, n)
     registered = np.minimum(registered, day(BASELINE))
-    # Deaths and move-outs in 2021–2025 only: everyone here was alive and resident on 2020-12-31.
-    hazard = np.select([band == 0, band == 1], [0.009, 0.028], 0.105) * np.where(disability > 0, 1.5, 1.0)
-    t_death = rng.exponential(1.0 / hazard) * 365.2425
-    t_move = rng.exponential(1.0 / 0.004, n) * 365.2425
-    start, horizon = day(BASELINE) + 1, day(HORIZON)
-    died = np.where(start + t_death <= horizon, start + t_death.astype(np.int64), -1)
-    moved = np.where((start + t_move <= horizon) & ((died < 0) | (t_move < t_death)), start + t_move.astype(np.int64), -1)
-    died = np.where(moved >= 0, -1, died)
+    disability = _disability(rng, band)
+    # Deaths and move-outs from 2021 only: everyone here was alive and resident on 2020-12-31.
+    died, moved = _fates(rng, band, disability, np.full(n, day(BASELINE) + 1))
+    parts = [(village, band, birth, registered, disability, died, moved)]
+    for year in range(BASELINE.year + 1, HORIZON.year + 1):
+        gone = np.concatenate([np.where(p[5] >= 0, p[5], p[6]) for p in parts])
+        losses = int(((gone >= day(dt.date(year, 1, 1))) & (gone <= day(dt.date(year, 12, 31)))).sum())
+        growth = int(pop.by_year[year]["aged_60"].sum() - pop.by_year[year - 1]["aged_60"].sum())
+        k = max(0, growth + losses)
+        v = np.repeat(np.arange(len(tree.villages)), allocate(k, b60 + 0.5))
+        bd = random_days_in_years(rng, np.full(k, year - 60))
+        reg = np.array([day(add_years(from_day(int(x)), 60)) for x in bd], dtype=np.int64) + rng.integers(0, 30, k)
+        bnd = np.zeros(k, dtype=np.int8)
+        dis = _disability(rng, bnd)
+        parts.append((v, bnd, bd, reg, dis, *_fates(rng, bnd, dis, reg + 1)))
+    village, band, birth, registered, disability, died, moved = (np.concatenate(c) for c in zip(*parts))
+    n = len(village)
+    male = rng.random(n) >= np.select([band == 0, band == 1], [0.495, 0.51], 0.575)
+    county = tree.village_county()[village]
+    # Circumstances: 特困 ~1.5%, 低保 ~5%; 特困 people mostly live alone or are 孤寡.
+    econ = rng.choice(5, size=n, p=[0.895, 0.015, 0.05, 0.02, 0.02])
+    living = rng.choice(5, size=n, p=[0.55, 0.25, 0.12, 0.05, 0.03])
+    living = np.where(econ == 1, np.where(rng.random(n) < 0.7, 4, 2), living)
+    special = rng.random(n) < 0.005
     full = names.pick_names(rng, male, names.ELDER_MALE, names.ELDER_FEMALE)
     areas = [COUNTIES[c][0] for c in county]
     ids = id_numbers(areas, birth, male, salt=1)

@@ -60,11 +60,22 @@ def from_day(n: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(n))
 
 
-def to_dates(days: np.ndarray) -> list:
-    """Day numbers (int, or negative for None) to a list of date objects."""
+def to_dates(days: np.ndarray, nullable: bool = False) -> list:
+    """Day numbers to date objects; with ``nullable``, -1 (used for dates after 1970 only) means None."""
     arr = np.asarray(days, dtype=np.int64)
-    dates = arr.astype("datetime64[D]").astype(object)
-    return [d if n >= 0 else None for d, n in zip(dates, arr)] if (arr < 0).any() else list(dates)
+    dates = list(arr.astype("datetime64[D]").astype(object))
+    if nullable:
+        dates = [None if n == -1 else d for d, n in zip(dates, arr)]
+    return dates
+
+
+def to_iso(days: np.ndarray, nullable: bool = False) -> list:
+    """Day numbers to ISO date strings (what the database stores); with ``nullable``, -1 means None."""
+    arr = np.asarray(days, dtype=np.int64)
+    out = np.datetime_as_string(arr.astype("datetime64[D]")).astype(object)
+    if nullable:
+        out[arr == -1] = None
+    return list(out)
 
 
 def year_start_days(years: np.ndarray) -> np.ndarray:

@@ -180,7 +180,8 @@ def make_staff(spec: Spec, reg: Registry, rng: np.random.Generator, village_code
     age = np.array([rng.integers(*AGE_AT_HIRE[r]) for r in first_role])
     start = np.array(first_start, dtype=np.int64)
     birth = start - (age * 365.25).astype(np.int64) - rng.integers(0, 365, n)
-    birth = np.maximum(birth, day(dt.date(1962, 1, 1)) + rng.integers(0, 700, n))  # never an elderly person's ID
+    # Born 1966 or later: elderly people (born up to 1965) and staff never share an ID number.
+    birth = np.maximum(birth, day(dt.date(1966, 1, 1)) + rng.integers(0, 700, n))
     birth = np.minimum(birth, start - 18 * 366)
     full = names.pick_names(rng, male, names.ADULT_MALE, names.ADULT_FEMALE, mongol_share=0.05)
     areas = [COUNTIES[i.county][0] for i in first_inst]

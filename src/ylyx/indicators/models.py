@@ -138,16 +138,18 @@ class PlanIndicator(models.Model):
     seq = models.CharField("序号", max_length=10)
     name = models.CharField("指标名称", max_length=200)
     unit = models.CharField("单位", max_length=10, blank=True)
-    baseline_text = models.CharField("基期值（原文）", max_length=60, blank=True, null=True)
+    # null = the document gives nothing; "—" = the document prints a dash: kept apart, as transcribed
+    baseline_text = models.CharField("基期值（原文）", max_length=60, blank=True, null=True)  # noqa: DJ001
     baseline_value = models.FloatField("基期值", null=True, blank=True)
-    target_text = models.CharField("目标值（原文）", max_length=60, blank=True, null=True)
+    target_text = models.CharField("目标值（原文）", max_length=60, blank=True, null=True)  # noqa: DJ001
     target_value = models.FloatField("目标值", null=True, blank=True)
-    comparator = models.CharField("比较方式", max_length=2, choices=Comparator.choices, null=True, blank=True)
+    comparator = models.CharField("比较方式", max_length=2, choices=Comparator.choices, null=True,  # noqa: DJ001
+                                  blank=True)
     target_year = models.PositiveSmallIntegerField("目标年份", null=True, blank=True)
     property = models.CharField("属性", max_length=10, blank=True, help_text="约束性 / 预期性")
     departments = models.JSONField("责任部门", default=list, blank=True)
     source = models.CharField("出处", max_length=10, choices=Source.choices, default=Source.TABLE)
-    quote = models.TextField("原文", blank=True, null=True)
+    quote = models.TextField("原文", blank=True, null=True)  # noqa: DJ001
     catalogue = models.CharField("口径代码（原文数据）", max_length=60, blank=True)
     definition = models.ForeignKey(IndicatorDefinition, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="plan_indicators", verbose_name="指标口径")

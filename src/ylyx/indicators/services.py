@@ -117,6 +117,8 @@ def refresh_default_milestones(pi: PlanIndicator, baseline_year: int | None) -> 
     """Linear milestones for the years not edited by hand; edited ones are kept."""
     path = dict(F.default_milestones(baseline_year, pi.baseline_value, pi.effective_target_year, pi.target_value))
     existing = {m.year: m for m in pi.milestones.all()}
+    if not path and not existing:
+        return
     for year, m in existing.items():
         if not m.edited and year not in path:
             m.delete()
@@ -144,30 +146,37 @@ def load_plan(data: dict, defs: dict[str, IndicatorDefinition]) -> tuple[Plan, s
         plan.save()
         outcome = "updated"
     wanted = indicator_fields(data.get("indicators") or [], defs)
-    have = {(pi.category, pi.seq): pi for pi in plan.indicators.all()}
-    # keys may move between rows: clear them first so the unique constraint holds mid-update
+    have = {(pi.category, pi.seq): pi for pi in plan.indicators.prefetch_related("milestones")}
     keep = {(w["category"], w["seq"]) for w in wanted}
     for k, pi in have.items():
         if k not in keep:
             pi.delete()
             outcome = "updated"
-    changed_keys = [pi for k, pi in have.items() if k in keep and pi.key != next(
-        w["key"] for w in wanted if (w["category"], w["seq"]) == k)]
-    for pi in changed_keys:
-        pi.key = f"~{pi.pk}"
-        pi.save(update_fields=["key"])
+    # keys may move between rows: park the changed ones first so the unique constraint holds mid-update
+    want_key = {(w["category"], w["seq"]): w["key"] for w in wanted}
+    for k, pi in have.items():
+        if k in keep and pi.key != want_key[k]:
+            pi.key = f"~{pi.pk}"
+            pi.save(update_fields=["key"])
+    new_rows = []
     for w in wanted:
         pi = have.get((w["category"], w["seq"]))
         if pi is None:
-            pi = PlanIndicator.objects.create(plan=plan, **w)
-            outcome = "updated" if outcome == "unchanged" else outcome
-        elif any(getattr(pi, k) != w[k] for k in ROW_FIELDS):
+            new_rows.append(PlanIndicator(plan=plan, **w))
+            continue
+        if any(getattr(pi, k) != w[k] for k in ROW_FIELDS):
             for k in ROW_FIELDS:
                 setattr(pi, k, w[k])
             pi.save()
             outcome = "updated" if outcome == "unchanged" else outcome
-        pi.plan = plan
         refresh_default_milestones(pi, plan.baseline_year)
+    if new_rows:
+        outcome = "updated" if outcome == "unchanged" else outcome
+        PlanIndicator.objects.bulk_create(new_rows)
+        Milestone.objects.bulk_create([
+            Milestone(indicator=pi, year=y, value=v) for pi in new_rows
+            for y, v in F.default_milestones(plan.baseline_year, pi.baseline_value,
+                                             pi.target_year or plan.period_end, pi.target_value)])
     return plan, outcome
 
 
@@ -544,7 +553,8 @@ def import_reported(user: Any, plan: Plan, data: bytes, max_rows: int = 5000) ->
         for n, pi, region, year, *_ in parsed:
             rv = ReportedValue.objects.filter(plan_indicator=pi, region=region, year=year).first()
             if rv is not None and not rv.editable:
-                errors.append(f"第{n}行：该指标 {region.name} {year} 年的填报值已{rv.get_status_display()}，不能再导入覆盖")
+                errors.append(f"第{n}行：该指标 {region.name} {year} 年的填报值状态为“{rv.get_status_display()}”，"
+                              "不能再导入覆盖")
             existing[(pi.pk, region.code, year)] = rv
     if errors:
         raise ImportErrors(errors)

@@ -401,8 +401,12 @@ class ReportedEntryView(LoginRequiredMixin, View):
             if pi.pk in existing:
                 initial[f"v{pi.pk}"] = existing[pi.pk].value
         form = EntryForm(initial=initial, user=user, plans=plans, rows=rows)
-        return render(request, self.template, {"form": form, "title": "指标数值填报", "plan": plan,
-                                               "rows": rows, "existing": existing})
+        return render(request, self.template, self.context(form, plan, rows, existing))
+
+    def context(self, form, plan, rows, existing) -> dict:
+        return {"form": form, "title": "指标数值填报", "plan": plan, "existing": existing,
+                "head_fields": [form[k] for k in ("plan", "department", "region", "year")],
+                "entries": [(pi, form[f"v{pi.pk}"], existing.get(pi.pk)) for pi in rows]}
 
     def existing(self, rows, region_code, year) -> dict[int, ReportedValue]:
         try:
@@ -437,8 +441,7 @@ class ReportedEntryView(LoginRequiredMixin, View):
                     messages.success(request, f"已保存 {n} 项" + ("并提交审核" if submit else "（草稿）"))
                     return redirect(f"{reverse('indicators:reported_list')}?year={year}")
         existing = self.existing(rows, request.POST.get("region"), request.POST.get("year"))
-        return render(request, self.template, {"form": form, "title": "指标数值填报", "plan": plan, "rows": rows,
-                                               "existing": existing}, status=400)
+        return render(request, self.template, self.context(form, plan, rows, existing), status=400)
 
     @transaction.atomic
     def save(self, user, rows, form, region, year, dept, submit) -> int:
@@ -456,7 +459,7 @@ class ReportedEntryView(LoginRequiredMixin, View):
                 rv = services.update_reported(rv, user, value=v, department=dept)
             else:
                 if rv.value != v:
-                    raise ValidationError(f"“{pi.name}”{year}年的填报值已{rv.get_status_display()}，不能修改")
+                    raise ValidationError(f"“{pi.name}”{year}年的填报值状态为“{rv.get_status_display()}”，不能修改")
                 continue
             if submit:
                 services.submit_reported(rv, user)

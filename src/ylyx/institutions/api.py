@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, filters, serializers, status
 from rest_framework.decorators import action
@@ -84,8 +85,8 @@ class ChildcareClassSerializer(serializers.ModelSerializer):
 
     def _enrolled(self, obj: ChildcareClass) -> int:
         if not hasattr(obj, "enrolled"):
-            obj.enrolled = selectors.enrolled_in_class(obj)
-        return obj.enrolled
+            setattr(obj, "enrolled", selectors.enrolled_in_class(obj))  # noqa: B010
+        return getattr(obj, "enrolled")  # noqa: B009
 
     @extend_schema_field(serializers.IntegerField())
     def get_enrolled(self, obj: ChildcareClass) -> int:
@@ -143,7 +144,7 @@ class InstitutionViewSet(ScopedViewSet):
     queryset = Institution.objects.all()
     serializer_class = InstitutionSerializer
     filterset_class = InstitutionAPIFilter
-    filter_backends = [*ScopedViewSet.filter_backends, filters.SearchFilter]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter, filters.SearchFilter]
     search_fields = ["name", "uscc", "address"]
     ordering_fields = ["id", "name", "region", "beds", "nursing_beds", "places", "status"]
     ordering = ["id"]

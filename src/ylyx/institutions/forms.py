@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.forms.models import fields_for_model, model_to_dict
 
 from ylyx.accounts.roles import domains_for
@@ -30,7 +33,7 @@ class RegionChoiceField(forms.ModelChoiceField):
         return "\u3000" * max(obj.level - 3, 0) + f"{obj.name}（{obj.code}）"
 
 
-def regions_for(user, within: str = "") -> forms.QuerySet:
+def regions_for(user, within: str = "") -> QuerySet[Region]:
     """Counties and below in the user's scope (and under ``within``, if given): the only valid locations."""
     prefix = user.region_prefix if getattr(user, "region_id", None) else ""
     if not prefix:
@@ -75,15 +78,19 @@ class InstitutionForm(forms.Form):
         else:
             names = [f for f in services.INSTITUTION_FIELDS if f != "status"]
         fields = fields_for_model(Institution, fields=names)
-        for name in ("opened_on",):
-            if name in fields:
-                fields[name].widget = DATE
+        if "opened_on" in fields:
+            fields["opened_on"].widget = DATE
+        if "places" in fields:
+            fields["places"].help_text = "托育机构填写；登记班级后由各班级托位汇总"
+        if "beds" in fields:
+            fields["beds"].help_text = "养老机构和社区养老服务设施填写；托育机构为 0"
         if "region" in fields:
             fields["region"] = RegionChoiceField(label="所在区划", queryset=regions_for(user),
                                                  help_text="旗县区、苏木乡镇/街道或嘎查村/社区")
         if "kind" in fields:
-            fields["kind"].choices = kind_choices(user)
-            fields["subtype"].choices = subtype_choices([v for v, _ in fields["kind"].choices if v])
+            kinds = kind_choices(user)
+            cast(forms.ChoiceField, fields["kind"]).choices = kinds
+            cast(forms.ChoiceField, fields["subtype"]).choices = subtype_choices([v for v, _ in kinds if v])
         if instance is not None and instance.classes.exists():
             for name in ("places", "affordable_places"):
                 if name in fields:
@@ -122,11 +129,14 @@ class ChildcareClassForm(forms.Form):
 
     def __init__(self, data=None, *, instance: ChildcareClass | None = None, user=None, **kw):
         super().__init__(data, **kw)
-        fields = fields_for_model(ChildcareClass, fields=list(services.CLASS_FIELDS))
-        fields["places"].min_value = 1
+        operator = getattr(user, "role", "") == "operator"
+        names = list(services.OPERATOR_CLASS_FIELDS if operator else services.CLASS_FIELDS)
+        fields = fields_for_model(ChildcareClass, fields=names)
+        if "places" in fields:
+            fields["places"].min_value = 1
         self.fields = {**fields, "effective_on": self.fields["effective_on"], "reason": self.fields["reason"]}
         if instance is not None:
-            self.initial = model_to_dict(instance, fields=list(services.CLASS_FIELDS))
+            self.initial = model_to_dict(instance, fields=names)
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k in services.CLASS_FIELDS}
@@ -151,7 +161,8 @@ class StatusForm(forms.Form):
 
     def __init__(self, data=None, *, instance: Institution, user=None, **kw):
         super().__init__(data, **kw)
-        self.fields["status"].choices = [(s.value, s.label) for s in Status if s != instance.status]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [(s.value, s.label) for s in Status
+                                                                  if s != instance.status]
 
 
 class FilingSubmitForm(forms.Form):
@@ -174,7 +185,7 @@ class FilingTransitionForm(forms.Form):
     def __init__(self, data=None, *, filing: Filing, user=None, **kw):
         super().__init__(data, **kw)
         allowed = services.allowed_transitions(user, filing)
-        self.fields["status"].choices = [(s, FilingStatus(s).label) for s in allowed]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [(s, FilingStatus(s).label) for s in allowed]
 
     def clean(self):
         data = super().clean()

@@ -57,6 +57,9 @@ OPERATOR_FIELDS = ("address", "lat", "lon", "floor_area", "medical_service", "mo
 # A change in any of these starts a new CapacityRecord (the region too: indicators count by region).
 CAPACITY_FIELDS = ("region_id", "status", "beds", "nursing_beds", "places", "affordable_places")
 CLASS_FIELDS = ("name", "class_type", "places", "affordable", "caregivers")
+# Operators keep their classes' names and caregivers current; places and class types are capacity.
+OPERATOR_CLASS_FIELDS = ("name", "caregivers")
+OPERATOR_REGISTRY = "机构经办人不能办理此项（床位、托位、班级和服务点的登记由主管部门办理）"
 SERVICE_POINT_FIELDS = ("name", "region", "address", "lat", "lon")
 DOMAIN_AUTHORITY = {"elder": "民政局", "childcare": "卫生健康委员会"}
 
@@ -154,10 +157,12 @@ def write_capacity(inst: Institution, on: dt.date, baseline: dict | None = None)
     state = _capacity_state(inst)
     current = CapacityRecord.objects.select_for_update().filter(institution=inst, valid_to__isnull=True).first()
     if current is None:
-        if baseline is not None and _capacity_state(baseline) != state:
+        if baseline is not None:
             since = baseline.get("opened_on") or timezone.localdate(inst.created_at)
             since = dt.date.fromisoformat(since) if isinstance(since, str) else since
             if since < on:
+                if _capacity_state(baseline) == state:
+                    return CapacityRecord.objects.create(institution=inst, valid_from=since, **state)
                 CapacityRecord.objects.create(institution=inst, valid_from=since, valid_to=on,
                                               **_capacity_state(baseline))
         return CapacityRecord.objects.create(institution=inst, valid_from=on, **state)
@@ -176,6 +181,17 @@ def write_capacity(inst: Institution, on: dt.date, baseline: dict | None = None)
     return CapacityRecord.objects.create(institution=inst, valid_from=on, **state)
 
 
+def backfill_capacity(institutions: Any = None) -> int:
+    """One open CapacityRecord, from the opening date (else the registration date), for every institution
+    that has none: for rows written outside these services (demo data, bulk loads). Returns rows created."""
+    qs = Institution.objects.all() if institutions is None else institutions
+    qs = qs.exclude(capacity_history__isnull=False)
+    rows = [CapacityRecord(institution=i, valid_from=i.opened_on or timezone.localdate(i.created_at),
+                           **_capacity_state(i)) for i in qs.iterator(chunk_size=2000)]
+    CapacityRecord.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 def _assign(inst: Institution, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
@@ -183,7 +199,7 @@ def _assign(inst: Institution, data: Mapping[str, Any], allowed: tuple[str, ...]
     for key, value in data.items():
         if key == "region":
             region = _region(value)
-            inst.region_id = region.code if region else None
+            inst.region_id = region.code if region else ""
             if region is not None:
                 inst.region = region
         elif key in ("uscc", "name", "address", "contact_phone"):
@@ -343,8 +359,7 @@ def update_institution(user: Any, inst: Institution, data: Mapping[str, Any], re
 def set_status(user: Any, inst: Institution, status: str, on: dt.date | None = None,
                reason: str = "") -> Institution:
     """筹建/运营/暂停/关停, dated; suspending or closing needs a reason."""
-    if getattr(user, "role", "") == "operator":
-        raise PermissionDenied("机构经办人不能变更机构状态，请联系主管部门办理")
+    _refuse_operator(user)
     current = _lock_for_change(user, inst.pk)
     errors: dict[str, list[str]] = {}
     if status not in Status.values:
@@ -411,6 +426,11 @@ def _sync_places(inst: Institution, on: dt.date, before: dict) -> None:
     write_capacity(inst, on, baseline=before)
 
 
+def _refuse_operator(user: Any) -> None:
+    if getattr(user, "role", "") == "operator":
+        raise PermissionDenied(OPERATOR_REGISTRY)
+
+
 def _childcare_for_change(user: Any, inst_pk: int) -> Institution:
     inst = _lock_for_change(user, inst_pk)
     if inst.kind != Kind.CHILDCARE:
@@ -424,6 +444,7 @@ def add_class(user: Any, inst: Institution, data: Mapping[str, Any], reason: str
     data = dict(data)
     effective_on = data.pop("effective_on", None) or effective_on
     reason = data.pop("reason", None) or reason
+    _refuse_operator(user)
     current = _childcare_for_change(user, inst.pk)
     before = snapshot(current)
     cls = ChildcareClass(institution=current, caregivers=0)
@@ -465,6 +486,10 @@ def update_class(user: Any, cls: ChildcareClass, data: Mapping[str, Any], reason
     inst, current = _class_for_change(user, cls)
     before_inst, before_cls = snapshot(inst), class_snapshot(current)
     old_type = current.class_type
+    if getattr(user, "role", "") == "operator":
+        changed = [k for k in data if k not in OPERATOR_CLASS_FIELDS and data[k] != getattr(current, k, None)]
+        _raise({k: ["机构经办人不能修改此项，请联系主管部门办理变更"] for k in changed})
+        data = {k: v for k, v in data.items() if k in OPERATOR_CLASS_FIELDS}
     _assign_class(current, data)
     _validate_class(current, enrolled=selectors.enrolled_in_class(current), old_type=old_type)
     on = _effective(effective_on)
@@ -482,6 +507,7 @@ def update_class(user: Any, cls: ChildcareClass, data: Mapping[str, Any], reason
 def delete_class(user: Any, cls: ChildcareClass, reason: str = "", effective_on: dt.date | None = None) -> None:
     from ylyx.people.models import Enrolment
 
+    _refuse_operator(user)
     inst, current = _class_for_change(user, cls)
     if Enrolment.objects.filter(childcare_class=current).exists():
         raise ValidationError({"class": ["该班级有入托记录，不能删除；请先办理离托，或保留班级"]})
@@ -500,6 +526,7 @@ def delete_class(user: Any, cls: ChildcareClass, reason: str = "", effective_on:
 @transaction.atomic
 def add_service_point(user: Any, inst: Institution, data: Mapping[str, Any], reason: str = "") -> ServicePoint:
     """An extra address under the same licence: in the institution's county and the user's scope."""
+    _refuse_operator(user)
     current = _lock_for_change(user, inst.pk)
     unknown = set(data) - set(SERVICE_POINT_FIELDS) - {"reason"}
     if unknown:
@@ -521,6 +548,7 @@ def add_service_point(user: Any, inst: Institution, data: Mapping[str, Any], rea
     if lon is not None and not -180 <= lon <= 180:
         errors["lon"] = ["经度应在 -180 到 180 之间"]
     _raise(errors)
+    assert region is not None
     sp = ServicePoint.objects.create(institution=current, name=name, region=region,
                                      address=(data.get("address") or "").strip(), lat=lat, lon=lon)
     ensure_in_scope(current, user, "change")
@@ -532,14 +560,15 @@ def add_service_point(user: Any, inst: Institution, data: Mapping[str, Any], rea
 
 @transaction.atomic
 def remove_service_point(user: Any, sp: ServicePoint, reason: str = "") -> None:
+    _refuse_operator(user)
     current = _lock_for_change(user, sp.institution_id)
-    sp = ServicePoint.objects.filter(pk=sp.pk, institution=current).first()
-    if sp is None:
+    point = ServicePoint.objects.filter(pk=sp.pk, institution=current).first()
+    if point is None:
         raise PermissionDenied(OUT_OF_SCOPE)
-    record(user, "service_point_remove", sp, before={"institution_id": current.pk, "name": sp.name,
-                                                     "region_id": sp.region_id, "address": sp.address},
+    record(user, "service_point_remove", point, before={"institution_id": current.pk, "name": point.name,
+                                                        "region_id": point.region_id, "address": point.address},
            reason=reason)
-    sp.delete()
+    point.delete()
 
 
 # ---------------------------------------------------------------- filing (备案)
@@ -628,7 +657,7 @@ def submit_filing(user: Any, inst: Institution, on: dt.date | None = None, reaso
     if not current.uscc:
         errors["status"] = ["机构未登记统一社会信用代码（营业执照或法人登记证书），不能提交备案"]
     authority = (authority or "").strip() or default_authority(current)
-    if len(authority) > Filing._meta.get_field("authority").max_length:
+    if len(authority) > (Filing._meta.get_field("authority").max_length or 60):
         errors["authority"] = ["备案机关名称过长"]
     _raise(errors)
     filing = Filing.objects.create(institution=current, status=FilingStatus.SUBMITTED, submitted_on=on,

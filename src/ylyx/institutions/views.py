@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -71,11 +73,14 @@ class InstitutionDetailView(ObjectDetailView):
     select_related = ["region"]
 
     def extra_context(self, obj: Institution) -> dict:
-        user = self.request.user
+        user: Any = self.request.user
         can_change = Institution.objects.for_user(user, "change").filter(pk=obj.pk).exists()
         filing = selectors.filing_of(obj)
-        fields = [(f.verbose_name, self._display(obj, f)) for f in Institution._meta.concrete_fields
-                  if f.name not in ("id", "domain")]
+        skip = {"id", "domain", "created_at", "updated_at"}
+        skip |= {"beds", "nursing_beds"} if obj.kind == Kind.CHILDCARE else {"places", "affordable_places"}
+        concrete = Institution._meta.concrete_fields
+        fields = [(f.verbose_name, self._display(obj, f)) for f in concrete if f.name not in skip]
+        fields += [(f.verbose_name, self._display(obj, f)) for f in concrete if f.name in ("created_at", "updated_at")]
         related = []
         q = f"?institution={obj.pk}"
         if obj.kind == Kind.CHILDCARE:
@@ -87,7 +92,7 @@ class InstitutionDetailView(ObjectDetailView):
             related.append(("从业人员", _link("workforce:list", q)))
         return {
             "can_change": can_change,
-            "can_set_status": can_change and user.role != "operator",
+            "can_register": can_change and user.role != "operator",
             "is_childcare": obj.kind == Kind.CHILDCARE,
             "fields": fields,
             "capacity_history": selectors.capacity_history(obj),
@@ -140,21 +145,25 @@ class InstitutionActionView(ObjectEditView):
         return f"{self.heading}：{instance}"
 
 
-class StatusChangeView(InstitutionActionView):
-    form_class = StatusForm
-    heading = "变更机构状态"
+class RegistryActionView(InstitutionActionView):
+    """Registry acts (status, classes, service points) are the authority's, not the operator's."""
 
     def get_instance(self, pk):
         if self.request.user.role == "operator":
-            raise PermissionDenied("机构经办人不能变更机构状态，请联系主管部门办理")
+            raise PermissionDenied(services.OPERATOR_REGISTRY)
         return super().get_instance(pk)
+
+
+class StatusChangeView(RegistryActionView):
+    form_class = StatusForm
+    heading = "变更机构状态"
 
     def save(self, form, instance, user):
         d = form.cleaned_data
         return services.set_status(user, instance, d["status"], d.get("effective_on"), d.get("reason", ""))
 
 
-class ClassCreateView(InstitutionActionView):
+class ClassCreateView(RegistryActionView):
     form_class = ChildcareClassForm
     heading = "新增托育班级"
 
@@ -192,7 +201,7 @@ class ClassEditView(InstitutionActionView):
         return instance.institution
 
 
-class ServicePointCreateView(InstitutionActionView):
+class ServicePointCreateView(RegistryActionView):
     form_class = ServicePointForm
     heading = "新增服务点（一照多址）"
 

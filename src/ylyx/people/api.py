@@ -10,12 +10,14 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from ylyx.accounts.roles import allows
+from ylyx.audit.services import record
 from ylyx.core import mask
 from ylyx.core.api import ACTION_FOR_METHOD, ScopedViewSet
 from ylyx.institutions.models import ChildcareClass
@@ -53,8 +55,15 @@ class ResourcePermission(BasePermission):
 
 
 class RevealSerializer(serializers.Serializer):
-    field = serializers.CharField(required=False, default="id_number", max_length=30)
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    field = serializers.CharField(required=False, default="id_number", max_length=30,
+                                  help_text="id_number（默认）、phone、name、address、guardian_name")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
+                                   help_text="查看理由，必填，记入审计日志")
+
+
+class RevealResultSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
 
 
 class ScopedPeopleViewSet(ScopedViewSet):
@@ -103,6 +112,7 @@ class ScopedPeopleViewSet(ScopedViewSet):
         obj, warnings = self.do_update(request.user, obj, data, reason)
         return self.output(obj, warnings)
 
+    @extend_schema(request=RevealSerializer, responses=RevealResultSerializer)
     @action(detail=True, methods=["post"], serializer_class=RevealSerializer)
     def reveal(self, request, pk=None):
         """完整值: needs the "view full PI" permission and a reason; logged as ``view_full_pi``."""
@@ -186,6 +196,12 @@ class InfantViewSet(ScopedPeopleViewSet):
     select_related = ("region",)
     reveal_key = "infant"
     ordering_fields = ["id", "created_at", "birth_date"]
+
+    def retrieve(self, request, *args, **kwargs):
+        """Reading one minor's record is logged (security.md PI-6)."""
+        obj = self.get_object()
+        record(request.user, "view", obj, detail={"via": "api"})
+        return Response(self.get_serializer(obj).data)
 
     def do_create(self, user, data, reason):
         return services.create_infant(user, data, reason)

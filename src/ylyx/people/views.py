@@ -25,7 +25,7 @@ from ylyx.core import mask
 from ylyx.core.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 
 from . import identity, services
-from .filters import ElderlyFilter, InfantFilter, is_enrolled, is_resident
+from .filters import ElderlyFilter, InfantFilter, open_stays
 from .forms import AdmitForm, DateReasonForm, ElderlyForm, EnrolForm, IdLookupForm, InfantForm
 from .identity import age_months, age_years
 from .models import ElderlyPerson, Enrolment, Infant, Residence
@@ -58,7 +58,7 @@ ELDERLY_COLUMNS = [
     Col("special_family", "计生特殊家庭", lambda p: yes_no(p.special_family)),
     Col("disability", "残疾等级", lambda p: p.get_disability_display()),
     Col("status", "状态", elderly_status),
-    Col("residing", "机构入住", lambda p: yes_no(getattr(p, "resident_now", False))),
+    Col("residing", "机构入住", lambda p: yes_no(p.open_stays)),
 ]
 
 INFANT_COLUMNS = [
@@ -68,30 +68,33 @@ INFANT_COLUMNS = [
     Col("age", "月龄", lambda p: age_months(p.birth_date), sort="birth_date"),
     Col("region", "区划", lambda p: p.region.name, sort="region_id"),
     Col("guardian", "监护人", lambda p: mask.mask_name(p.guardian_name)),
-    Col("enrolled", "在托", lambda p: yes_no(getattr(p, "enrolled_now", False))),
+    Col("enrolled", "在托", lambda p: yes_no(p.open_stays)),
     Col("status", "状态", lambda p: "已迁出" if p.moved_out_on else "在册"),
 ]
 
 
 class PersonListView(ObjectListView):
-    """Adds the request-aware filter set and one EXISTS column; the page decrypts only its own rows."""
+    """Adds the request-aware filter set; related rows are prefetched for the page only.
+
+    Regions and open stays are prefetched (one IN query each for the page's rows) instead of joined:
+    at 325,000 rows a join or an annotated EXISTS made PostgreSQL misplan name searches. Masked IDs
+    are computed by the column getters, so only the rows on the page (or in the export) are decrypted.
+    """
 
     filter_class: Any = None
-    annotation: tuple[str, Any] | None = None
-    lookup_url_name = ""
     search_fields = ["name"]
-    select_related = ["region"]
+    select_related: list[str] = []
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.filterset_class = functools.partial(self.filter_class, request=request)
 
+    def prefetches(self) -> list:
+        return ["region"]
+
     def get_rows(self, action):
         qs, fs = super().get_rows(action)
-        if self.annotation:
-            name, expr = self.annotation
-            qs = qs.annotate(**{name: expr()})
-        return qs, fs
+        return qs.prefetch_related(*self.prefetches()), fs
 
 
 class ElderlyListView(PersonListView):
@@ -103,8 +106,9 @@ class ElderlyListView(PersonListView):
     export_name = "elderly.xlsx"
     create_url_name = "people:elderly_create"
     detail_url_name = "people:elderly_detail"
-    lookup_url_name = "people:elderly_lookup"
-    annotation = ("resident_now", is_resident)
+
+    def prefetches(self):
+        return ["region", open_stays("residences", Residence)]
 
 
 class InfantListView(PersonListView):
@@ -116,8 +120,9 @@ class InfantListView(PersonListView):
     export_name = "infants.xlsx"
     create_url_name = "people:infant_create"
     detail_url_name = "people:infant_detail"
-    lookup_url_name = "people:infant_lookup"
-    annotation = ("enrolled_now", is_enrolled)
+
+    def prefetches(self):
+        return ["region", open_stays("enrolments", Enrolment)]
 
 
 class IdLookupView(ScopedMixin, View):
@@ -158,9 +163,13 @@ class InfantLookupView(IdLookupView):
 class PersonDetailView(ObjectDetailView):
     reveal_key = ""
     select_related = ["region"]
+    log_reads = False  # minors' records: every read is logged (security.md PI-6)
 
     def get(self, request, pk):
-        return self.render_page(request, self.get_object(pk))
+        obj = self.get_object(pk)
+        if self.log_reads:
+            record(request.user, "view", obj, detail={"via": "page"})
+        return self.render_page(request, obj)
 
     def render_page(self, request, obj, status: int = 200, **forms) -> HttpResponse:
         user = request.user
@@ -203,6 +212,7 @@ class InfantDetailView(PersonDetailView):
     template_name = "people/infant_detail.html"
     reveal_key = "infant"
     detail_url_name = "people:infant_detail"
+    log_reads = True
 
     def extra_context(self, obj) -> dict:
         user = self.request.user

@@ -205,6 +205,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Region-scoped registry, indicators and supervision for elderly care and childcare.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionStatusEnum": "ylyx.institutions.models.Status",
+        "FilingStatusEnum": "ylyx.institutions.models.FilingStatus",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from ylyx.institutions.models import Institution
 from ylyx.people.filters import ALL, YES_NO, AreaFilterSet
@@ -12,11 +12,18 @@ from ylyx.people.identity import today
 from .models import Certificate, Practitioner, PractitionerRole, TrainingRecord
 
 
+def valid_today() -> Q:
+    on = today()
+    return (Q(expires_on__isnull=True) | Q(expires_on__gte=on)) & Q(issued_on__lte=on)
+
+
 def has_valid_certificate():
     """持证: a certificate issued by today and not expired."""
-    on = today()
-    return Exists(Certificate.objects.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on),
-                                             practitioner=OuterRef("pk"), issued_on__lte=on))
+    return Exists(Certificate.objects.filter(valid_today(), practitioner=OuterRef("pk")))
+
+
+def valid_certificates() -> Prefetch:
+    return Prefetch("certificates", queryset=Certificate.objects.filter(valid_today()), to_attr="valid_certificates")
 
 
 class PractitionerFilter(AreaFilterSet):

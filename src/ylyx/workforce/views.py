@@ -10,7 +10,7 @@ from ylyx.people.identity import age_years
 from ylyx.people.views import ActionView, PersonDetailView, PersonListView, yes_no
 
 from . import services
-from .filters import PractitionerFilter, has_valid_certificate
+from .filters import PractitionerFilter, valid_certificates
 from .forms import CertificateForm, EmploymentForm, EndEmploymentForm, PractitionerForm, TrainingForm
 from .models import Employment, Practitioner
 
@@ -23,7 +23,7 @@ COLUMNS = [
     Col("institution", "现任机构", lambda p: p.institution.name if p.institution else ""),
     Col("region", "区划", lambda p: p.region.name, sort="region_id"),
     Col("education", "学历", lambda p: p.education),
-    Col("certified", "持有效证书", lambda p: yes_no(getattr(p, "certified_now", False))),
+    Col("certified", "持有效证书", lambda p: yes_no(p.valid_certificates)),
 ]
 
 
@@ -36,8 +36,9 @@ class PractitionerListView(PersonListView):
     export_name = "practitioners.xlsx"
     create_url_name = "workforce:create"
     detail_url_name = "workforce:detail"
-    select_related = ["region", "institution"]
-    annotation = ("certified_now", has_valid_certificate)
+
+    def prefetches(self):
+        return ["region", "institution", valid_certificates()]
 
 
 class PractitionerDetailView(PersonDetailView):

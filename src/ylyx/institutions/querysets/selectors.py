@@ -124,9 +124,9 @@ def active_enrolments(inst: Institution) -> int:
     return Enrolment.objects.filter(institution=inst, ended_on__isnull=True).count()
 
 
-def classes_with_counts(inst: Institution) -> list[ChildcareClass]:
+def classes_with_counts(inst: Institution) -> list[Any]:
     """Classes with ``enrolled`` (current enrolments), ``required_caregivers`` and ``ratio_ok`` set."""
-    classes = list(inst.classes.annotate(
+    classes: list[Any] = list(inst.classes.annotate(
         enrolled=Count("enrolments", filter=Q(enrolments__ended_on__isnull=True))).order_by("name"))
     for c in classes:
         c.required_caregivers = rules.required_caregivers(c.class_type, c.enrolled)

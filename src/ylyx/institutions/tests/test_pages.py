@@ -12,7 +12,7 @@ from ylyx import testing
 from ylyx.audit.models import AuditEvent
 from ylyx.institutions import services
 from ylyx.institutions.models import ChildcareClass, Filing, Institution
-from ylyx.people.models import Residence
+from ylyx.people.models import Enrolment, Residence
 
 from .conftest import PI_RE, reload
 
@@ -45,7 +45,6 @@ def test_detail_page_shows_history_classes_filing_and_no_pi(client, tree, users,
                                                  "caregivers": 1}, effective_on=dt.date(2024, 9, 1))
     for i in range(6):
         infant = testing.make_infant(tree["linhe_village"], birth=dt.date.today() - dt.timedelta(days=450 + i))
-        from ylyx.people.models import Enrolment
         Enrolment.objects.create(infant=infant, institution=childcare, childcare_class=cls, region=childcare.region,
                                  started_on=dt.date.today())
     f = services.submit_filing(health, childcare, dt.date(2024, 9, 2))
@@ -278,3 +277,31 @@ def test_detail_has_no_full_id_numbers(client, tree, officer, elder):
     resp = client_for(client, officer).get(reverse("institutions:detail", args=[elder.pk]))
     assert "在住老年人 1 人" in resp.content.decode()
     no_full_id(resp)
+
+
+def test_list_paginates_fifty_a_page(client, tree, officer):
+    for i in range(55):
+        testing.make_institution(tree["linhe_town"], name=f"分页养老院{i:02d}")
+    c = client_for(client, officer)
+    first = c.get(reverse("institutions:list") + "?sort=name")
+    assert first.context["page"].paginator.count == 56 and len(first.context["rows"]) == 50
+    second = c.get(reverse("institutions:list") + "?sort=name&page=2")
+    assert len(second.context["rows"]) == 6
+    assert "分页养老院54" in second.content.decode() and "分页养老院54" not in first.content.decode()
+
+
+def test_operator_class_form_offers_only_caregivers_and_name(client, users, childcare):
+    cls = services.add_class(users["health"], childcare, {"name": "托小一班", "class_type": "junior", "places": 10,
+                                                          "caregivers": 1})
+    op = testing.make_user("operator", None, institution=childcare)
+    c = client_for(client, op)
+    detail = c.get(reverse("institutions:detail", args=[childcare.pk])).content.decode()
+    assert reverse("institutions:class_edit", args=[cls.pk]) in detail
+    assert reverse("institutions:class_create", args=[childcare.pk]) not in detail
+    form = c.get(reverse("institutions:class_edit", args=[cls.pk])).context["form"]
+    assert set(form.fields) == {"name", "caregivers", "effective_on", "reason"}
+    resp = c.post(reverse("institutions:class_edit", args=[cls.pk]), {"name": "托小一班", "caregivers": "2"})
+    assert resp.status_code == 302 and ChildcareClass.objects.get(pk=cls.pk).caregivers == 2
+    assert c.get(reverse("institutions:class_create", args=[childcare.pk])).status_code == 403
+    assert c.post(reverse("institutions:class_delete", args=[cls.pk])).status_code == 302
+    assert ChildcareClass.objects.filter(pk=cls.pk).exists()  # refused, shown as a message

@@ -8,7 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ylyx import testing
 from ylyx.audit.models import AuditEvent
 from ylyx.institutions import services
-from ylyx.institutions.models import CapacityRecord, ChildcareClass, Filing, FilingEvent, Institution, ServicePoint
+from ylyx.institutions.models import (
+    CapacityRecord,
+    ChildcareClass,
+    Filing,
+    FilingEvent,
+    Institution,
+    ServicePoint,
+)
 from ylyx.institutions.querysets import selectors
 from ylyx.people.models import Enrolment, Residence
 
@@ -93,6 +100,13 @@ def test_institution_without_history_gets_a_baseline_on_first_change(users):
     recs = list(CapacityRecord.objects.filter(institution=inst).order_by("valid_from")
                 .values_list("valid_from", "valid_to", "beds"))
     assert recs == [(dt.date(2015, 1, 1), dt.date(2024, 1, 1), 100), (dt.date(2024, 1, 1), None, 120)]
+
+
+def test_institution_without_history_gets_one_record_on_other_changes(tree):
+    inst = testing.make_institution(tree["linhe_town"])
+    services.update_institution(testing.make_user("county_officer", tree["linhe"]), inst, {"address": "新址"})
+    assert list(CapacityRecord.objects.filter(institution=inst).values_list("valid_from", "valid_to", "beds")) == [
+        (dt.date(2015, 1, 1), None, 100)]
 
 
 def test_nursing_beds_over_beds_refused_naming_the_field(tree, officer):
@@ -421,3 +435,40 @@ def test_capacity_at_filters_region_kind_and_user(elder, childcare, neighbour, u
     assert selectors.capacity_at(dt.date(2016, 1, 1)).get().beds == 100
     with pytest.raises(ValueError):
         selectors.normalise_prefix("15a8")
+
+
+def test_operator_keeps_caregivers_but_not_capacity(tree, childcare, users):
+    op = testing.make_user("operator", None, institution=childcare)
+    cls = services.add_class(users["health"], childcare, {"name": "托小一班", "class_type": "junior", "places": 10,
+                                                          "caregivers": 1})
+    services.update_class(op, cls, {"caregivers": 3, "name": "托小一班", "places": 10})  # unchanged places: fine
+    assert ChildcareClass.objects.get(pk=cls.pk).caregivers == 3
+    with pytest.raises(ValidationError) as e:
+        services.update_class(op, cls, {"places": 15})
+    assert "机构经办人不能修改" in e.value.message_dict["places"][0]
+    before = counts()
+    for call in (lambda: services.add_class(op, childcare, {"name": "新班", "class_type": "junior", "places": 5}),
+                 lambda: services.delete_class(op, cls),
+                 lambda: services.add_service_point(op, childcare, {"name": "点", "region": tree["linhe_village"]}),
+                 lambda: services.set_status(op, childcare, "suspended", reason="x")):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert counts() == before and reload(childcare).places == 10
+
+
+def test_moving_region_starts_a_record_counted_in_the_new_region(tree, elder, officer):
+    services.update_institution(officer, elder, {"region": tree["linhe_village"]}, reason="迁址",
+                                effective_on=dt.date(2024, 3, 1))
+    assert list(selectors.capacity_at(dt.date(2024, 2, 29), "150802001001")) == []
+    assert selectors.capacity_at(dt.date(2024, 3, 1), "150802001001").get().institution_id == elder.pk
+    assert selectors.capacity_at(dt.date(2024, 2, 29), "150802").get(institution=elder).region_id == "150802001000"
+
+
+def test_backfill_capacity_only_where_missing(tree, elder):
+    bare = testing.make_institution(tree["wuyuan_town"], opened_on=dt.date(2018, 5, 1))
+    missing = set(Institution.objects.filter(capacity_history__isnull=True).values_list("pk", flat=True))
+    assert bare.pk in missing and elder.pk not in missing
+    assert services.backfill_capacity() == len(missing)
+    assert services.backfill_capacity() == 0
+    assert CapacityRecord.objects.filter(institution=elder).count() == 1
+    assert selectors.capacity_at(dt.date(2018, 5, 1)).get(institution=bare).beds == 100

@@ -156,3 +156,7 @@ def test_infant_and_enrolment_api(tree, users, junior_class):
     assert Infant.objects.count() == 2
     body = c.get("/api/infants/").content.decode()
     assert_no_full_id(body)
+    r = c.get(f"/api/infants/{data['id']}/")
+    assert r.status_code == 200
+    assert_no_full_id(r.content.decode())
+    assert AuditEvent.objects.filter(event_type="view", object_id=str(data["id"]), detail__via="api").exists()

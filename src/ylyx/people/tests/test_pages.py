@@ -60,6 +60,8 @@ def test_infant_pages_and_export_are_masked(tree, users, toddler, junior_class):
     # The edit form holds the names being edited, but never the ID number.
     assert_no_full_id(c.get(reverse("people:infant_edit", args=[toddler.pk])).content.decode())
     assert toddler.id_number_masked in c.get(reverse("people:infant_list")).content.decode()
+    reads = AuditEvent.objects.filter(event_type="view", object_type="people.infant", object_id=str(toddler.pk))
+    assert reads.count() == 1 and reads.get().actor_id == officer.pk  # reading a minor's record is logged
     text = xlsx_text(c.get(reverse("people:infant_list") + "?export=xlsx").content)
     assert_no_full_id(text)
     assert toddler.id_number_masked in text and "李*" in text
