@@ -21,8 +21,8 @@ import numpy as np
 
 from . import names
 from .regions import Population, Tree
-from .spec import BASELINE, COUNTIES, HORIZON, NURSING_SHARE_2020, NURSING_SHARE_2025, Spec
-from .util import allocate, allocate_capped, from_day, day, uscc
+from .spec import BASELINE, COUNTIES, NURSING_SHARE_2020, NURSING_SHARE_2025, Spec
+from .util import allocate, allocate_capped, day, from_day, uscc
 
 NUMERALS = "一二三四五六七八九十"
 ELDER_SUBTYPES = ("tekun", "public", "public_private", "private", "medical")
@@ -313,7 +313,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
     beds = allocate(e_beds - floor_ * len(elder), weights) + floor_
     nursing_total = e_beds * NURSING_SHARE_2020 // 100
     nursing = allocate_capped(nursing_total, beds * np.array(ratios), (beds * 0.9).astype(np.int64))
-    for inst, nb, nn in zip(elder, beds, nursing):
+    for inst, nb, nn in zip(elder, beds, nursing, strict=False):
         inst.timeline[0].beds, inst.timeline[0].nursing = int(nb), int(nn)
     # 92% of 养老院 give residents some medical service: the smallest go without.
     n_med = round(0.92 * len(elder))
@@ -337,7 +337,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
             cw.append({"cc_kindergarten": 34, "cc_public": 40, "cc_affordable": 26, "cc_family": 8}.get(sub, 18)
                       * rng.lognormal(0, 0.3))
     places = allocate(spec.places_2020 - 5 * len(cc_2020), cw) + 5
-    for inst, p in zip(cc_2020, places):
+    for inst, p in zip(cc_2020, places, strict=False):
         b.split_classes(inst, int(p))
 
     # ---- 2021–2025: elderly care ----------------------------------------------------------
@@ -374,7 +374,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
         exp_beds = [int(x) for x in allocate(target_exp, np.ones(len(expanded)))]
         rest = 40 * n_new_elder if n_new_elder else 0
     exp_dates = {}
-    for inst, add in zip(expanded, exp_beds):
+    for inst, add in zip(expanded, exp_beds, strict=False):
         on = _rand_date(rng, dt.date(2022, 1, 1), dt.date(2024, 12, 31))
         exp_dates[inst.id] = on
         inst.add_change(on, add, round(add * 0.7))
@@ -384,7 +384,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
             new_elder.append(b.new("elder", sub, b.pick_village("urban"), growth_date()))
     if new_elder:
         nb = allocate(rest - 40 * len(new_elder), rng.lognormal(0, 0.3, len(new_elder))) + 40
-        for inst, beds_ in zip(new_elder, nb):
+        for inst, beds_ in zip(new_elder, nb, strict=False):
             share = 0.85 if inst.subtype == "medical" else 0.7
             inst.timeline[0].beds, inst.timeline[0].nursing = int(beds_), int(round(beds_ * share))
             inst.medical = "internal"
@@ -395,7 +395,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
     conv_total = max(0, n25 - sum(i.current.nursing for i in all_elder if i.current.status == "operating"))
     room = np.array([i.timeline[0].beds - i.timeline[0].nursing for i in open_elder])
     conv = allocate_capped(min(conv_total, int(room.sum())), room.astype(float), room)
-    for inst, c in zip(open_elder, conv):
+    for inst, c in zip(open_elder, conv, strict=False):
         c = int(c)
         if not c:
             continue
@@ -415,7 +415,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
         extra = max(spec.places_2025 - spec.places_2020, 10 * len(new_cc))
         w = [{"cc_affordable": 70, "cc_public": 90, "cc_kindergarten": 45}.get(i.subtype, 45) * rng.lognormal(0, 0.3)
              for i in new_cc]
-        for inst, p in zip(new_cc, allocate(extra - 10 * len(new_cc), w) + 10):
+        for inst, p in zip(new_cc, allocate(extra - 10 * len(new_cc), w) + 10, strict=False):
             b.split_classes(inst, int(p))
 
     # ---- filings --------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def _phones(rng, n: int, share: float) -> list[str]:
     has = rng.random(n) < share
     prefix = MOBILE_PREFIXES[rng.integers(0, len(MOBILE_PREFIXES), n)]
     rest = rng.integers(0, 100_000_000, n)
-    return [f"{p}{r:08d}" if h else "" for p, r, h in zip(prefix, rest, has)]
+    return [f"{p}{r:08d}" if h else "" for p, r, h in zip(prefix, rest, has, strict=False)]
 
 
 def _fates(rng, band: np.ndarray, disability: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +143,7 @@ def make_elderly(pop: Population, tree: Tree, rng: np.random.Generator) -> Elder
         bnd = np.zeros(k, dtype=np.int8)
         dis = _disability(rng, bnd)
         parts.append((v, bnd, bd, reg, dis, *_fates(rng, bnd, dis, reg + 1)))
-    village, band, birth, registered, disability, died, moved = (np.concatenate(c) for c in zip(*parts))
+    village, band, birth, registered, disability, died, moved = (np.concatenate(c) for c in zip(*parts, strict=False))
     n = len(village)
     male = rng.random(n) >= np.select([band == 0, band == 1], [0.495, 0.51], 0.575)
     county = tree.village_county()[village]
@@ -179,7 +179,7 @@ def make_infants(pop: Population, tree: Tree, rng: np.random.Generator) -> Infan
                                       rng_mask=True)
     # A child whose guardian is a Han father carries his surname.
     same = (rel == 0) & ~g_mongol & ~c_mongol
-    full = np.where(same, np.array([g[0] + c[1:] for g, c in zip(guardians, full)], dtype=object), full)
+    full = np.where(same, np.array([g[0] + c[1:] for g, c in zip(guardians, full, strict=False)], dtype=object), full)
     relations = np.array(["父亲", "母亲", "祖父母"], dtype=object)[rel]
     areas = [COUNTIES[c][0] for c in county]
     ids = id_numbers(areas, birth, male, salt=2)

@@ -74,7 +74,7 @@ def make_tree(spec: Spec, rng: np.random.Generator) -> Tree:
 
     towns: list[Town] = []
     villages: list[Village] = []
-    for ci, (c6, cname, _w, lat, lon, spread, (n_st, n_tn, n_tp)) in enumerate(COUNTIES):
+    for ci, (c6, _cname, _w, lat, lon, spread, (n_st, n_tn, n_tp)) in enumerate(COUNTIES):
         mongol = c6 in MONGOL_COUNTIES
         plan = [("street", n_of(n_st)), ("town", n_of(n_tn)), ("township", n_of(n_tp, 0 if n_tp == 0 else 1))]
         st_names = names.unique_words(rng, names.STREET_WORDS, plan[0][1])

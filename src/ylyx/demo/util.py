@@ -65,7 +65,7 @@ def to_dates(days: np.ndarray, nullable: bool = False) -> list:
     arr = np.asarray(days, dtype=np.int64)
     dates = list(arr.astype("datetime64[D]").astype(object))
     if nullable:
-        dates = [None if n == -1 else d for d, n in zip(dates, arr)]
+        dates = [None if n == -1 else d for d, n in zip(dates, arr, strict=False)]
     return dates
 
 
@@ -124,10 +124,10 @@ def id_numbers(areas: list[str], birth_days: np.ndarray, male: np.ndarray, salt:
         raise ValueError("too many people share an area, birth date and sex")
     seq = np.where(male, 2 * k - 1, 2 * k)
     births = np.char.replace(np.datetime_as_string(birth_days.astype("datetime64[D]")), "-", "")
-    bodies = [f"{a}{b}{s:03d}" for a, b, s in zip(area_codes[area_idx], births, seq)]
+    bodies = [f"{a}{b}{s:03d}" for a, b, s in zip(area_codes[area_idx], births, seq, strict=False)]
     digits = np.frombuffer("".join(bodies).encode(), dtype=np.uint8).reshape(n, 17).astype(np.int64) - 48
     check = ID_MAP[(digits @ ID_WEIGHTS) % 11]
-    return [b + c for b, c in zip(bodies, check)]
+    return [b + c for b, c in zip(bodies, check, strict=False)]
 
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -119,7 +119,7 @@ def _social_worker_posts(spec: Spec, reg: Registry, rng) -> list[Post]:
     old = [i for i in reg.institutions if i.subtype in ELDER_CARE_SUBTYPES and i.opened <= BASELINE]
     w = [(i.timeline[0].beds / 80 if i.kind == "elder" else 0.5 if i.subtype == "day_care" else 0.3) for i in old]
     posts = []
-    for inst, n in zip(old, allocate(spec.social_workers_2020, w)):
+    for inst, n in zip(old, allocate(spec.social_workers_2020, w), strict=False):
         for _ in range(int(n)):
             lo = max(day(inst.opened), day(dt.date(2012, 1, 1)))
             start = int(rng.integers(lo, base + 1))
@@ -129,7 +129,7 @@ def _social_worker_posts(spec: Spec, reg: Registry, rng) -> list[Post]:
     add = max(0, spec.social_workers_2025 - still)
     live = [i for i in reg.institutions if i.subtype in ELDER_CARE_SUBTYPES and not i.closed]
     w = [(i.current.beds / 60 if i.kind == "elder" else 1.0 if i.subtype == "street_center" else 0.4) for i in live]
-    for inst, n in zip(live, allocate(add, w)):
+    for inst, n in zip(live, allocate(add, w), strict=False):
         for _ in range(int(n)):
             lo = max(day(inst.opened), day(dt.date(2021, 1, 1)))
             start = int(rng.integers(lo, max(lo + 1, day(dt.date(2025, 11, 30)))))

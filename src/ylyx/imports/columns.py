@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -145,12 +146,24 @@ def _choice_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "").strip().lower()
 
 
+@lru_cache(maxsize=64)
+def _choice_lookup(choices: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Labels and stored values, both normalised, to the stored value: one dict lookup per cell."""
+    out = {}
+    for stored, label in reversed(choices):
+        out[_choice_key(stored)] = stored
+        out[_choice_key(label)] = stored
+    return out
+
+
 def parse_choice(value: Any, col: Column) -> str:
     text = _as_text(value)
-    key = _choice_key(text)
-    for stored, label in col.choices:
-        if key == _choice_key(label) or key == _choice_key(stored):
-            return stored
+    lookup = _choice_lookup(col.choices)
+    stored = lookup.get(text)
+    if stored is None:
+        stored = lookup.get(_choice_key(text))
+    if stored is not None:
+        return stored
     shown = "、".join(col.labels())
     raise CellInvalid(f"“{_short(text)}”不是有效的选项，可选：{shown}")
 

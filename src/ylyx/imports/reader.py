@@ -59,10 +59,6 @@ def _refuse(*_args: Any) -> None:
     raise UnsafeXml("文件包含不安全的 XML 内容（DTD 或实体定义），已拒绝")
 
 
-def _local(name: str) -> str:
-    return name.rpartition(":")[2]
-
-
 class _SheetParser:
     """expat callbacks collecting rows as {column index: value}; one instance per sheet stream."""
 
@@ -96,7 +92,7 @@ class _SheetParser:
         self.parser = p
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = _local(name)
+        tag = name.rpartition(":")[2] if ":" in name else name
         if tag == "c":
             ref = attrs.get("r")
             m = CELL_REF.match(ref) if ref else None
@@ -127,7 +123,7 @@ class _SheetParser:
             self.text.append(text)
 
     def end(self, name: str) -> None:
-        tag = _local(name)
+        tag = name.rpartition(":")[2] if ":" in name else name
         if tag == "v":
             self.collect = False
             self.value = "".join(self.text)

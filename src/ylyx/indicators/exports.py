@@ -46,6 +46,13 @@ CSV_HEADERS = ["类别", "序号", "指标名称", "单位", "属性", "基期�
                "状态", "来源", "计算口径/填报部门", "分子", "分母", "数据日期"]
 
 
+def plain(v):
+    """12276.0 → 12276 in CSV and Excel; other numbers as they are."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
 def table_rows(table: PlanTable, header: bool = True):
     if header:
         yield CSV_HEADERS
@@ -53,9 +60,9 @@ def table_rows(table: PlanTable, header: bool = True):
         p = r.provenance
         source = {"computed": "系统计算", "reported": "部门填报"}.get(p.kind, "无数据")
         yield [r.category, r.seq, r.name, r.unit, r.property, r.baseline_text or "",
-               target_label(r.comparator, r.target_value, r.target_text), r.target_year or "", r.value,
-               r.milestone, STATUS_LABELS.get(r.status, r.status), source,
-               p.formula if p.kind == "computed" else p.reported_by, p.numerator, p.denominator,
+               target_label(r.comparator, r.target_value, r.target_text), r.target_year or "", plain(r.value),
+               plain(r.milestone), STATUS_LABELS.get(r.status, r.status), source,
+               p.formula if p.kind == "computed" else p.reported_by, plain(p.numerator), plain(p.denominator),
                p.as_of.isoformat() if p.as_of else ""]
 
 
@@ -74,7 +81,7 @@ def table_workbook(table: PlanTable, watermark: str = "") -> bytes:
             ws2.append([watermark])
         ws2.append(["区划代码", "区划名称"] + [f"{r.seq} {r.name}" for r in table.rows])
         for reg in table.breakdown:
-            ws2.append([reg.region_code, safe_cell(reg.region_name)] + [reg.values.get(r.key) for r in table.rows])
+            ws2.append([reg.region_code, safe_cell(reg.region_name)] + [plain(reg.values.get(r.key)) for r in table.rows])
         ws2.append([])
         ws2.append(["状态"])
         for reg in table.breakdown:

@@ -83,6 +83,11 @@ class Plan(ScopedModel, TimeStamped):
         return self.region_code[: PREFIX_LEN[level_of(self.region_code)]]
 
     @property
+    def region_id(self) -> str:
+        """The owning region, so audit events about a plan are found by region like any other record."""
+        return self.owner_region_code
+
+    @property
     def first_year(self) -> int:
         """The first year of the trend: the baseline year, else the year before the plan period."""
         if self.baseline_year:

@@ -136,6 +136,7 @@ class DashboardView(LoginRequiredMixin, View):
             "charts": charts, "counts": counts, "status_labels": STATUS_LABELS, "sort": sort,
             "can_export": allows(user.role, "indicator", "export"),
             "can_report": allows(user.role, "reported_value", "add"),
+            "can_see_reported": allows(user.role, "reported_value", "view"),
             "query": {"plan": plan.pk, "region": region.code, "date": on.isoformat()},
         }
         return render(request, self.template_name, ctx)

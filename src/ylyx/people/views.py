@@ -94,6 +94,10 @@ class PersonListView(ObjectListView):
 
     def get_rows(self, action):
         qs, fs = super().get_rows(action)
+        if not any(c.sort and self.request.GET.get("sort", "").lstrip("-") == c.key for c in self.columns):
+            # The region index (region_id, then row id) already holds this order, so the first page is
+            # read straight off the index: no sort of the whole scope (325,000 rows for a city user).
+            qs = qs.order_by("region_id", "id")
         return qs.prefetch_related(*self.prefetches()), fs
 
 

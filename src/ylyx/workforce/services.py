@@ -53,6 +53,8 @@ def _apply(user: Any, p: Practitioner, data: dict, creating: bool) -> list[str]:
     warnings = apply_identity(p, data, errors, creating=creating)
     if user.role == "operator":
         # An operator's staff belong to their institution and its region; nothing else is theirs to set.
+        if not user.institution_id:
+            raise PermissionDenied("您的账号未关联机构，不能登记从业人员")
         if creating:
             p.institution = user.institution
             p.region_id = user.institution.region_id

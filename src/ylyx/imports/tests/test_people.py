@@ -13,7 +13,14 @@ from ylyx.imports.models import Mode, Status
 from ylyx.institutions.models import ChildcareClass
 from ylyx.people.models import BedType, ElderlyPerson, Enrolment, Infant, Residence
 
-from .fixtures.workbooks import ELDERLY_HEADERS, INFANT_HEADERS, bad_check_digit, elderly_rows, make_id, write_xlsx
+from .fixtures.workbooks import (
+    ELDERLY_HEADERS,
+    INFANT_HEADERS,
+    bad_check_digit,
+    elderly_rows,
+    make_id,
+    write_xlsx,
+)
 from .helpers import commit, issues, messages, no_full_id, upload
 
 

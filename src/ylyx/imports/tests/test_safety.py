@@ -9,7 +9,15 @@ from ylyx.imports import services
 from ylyx.imports.models import ImportBatch, Status
 from ylyx.people.models import ElderlyPerson
 
-from .fixtures.workbooks import BILLION_LAUGHS, elderly_rows, minimal_package, write_xlsx, zip_bomb, zip_bytes, ELDERLY_HEADERS
+from .fixtures.workbooks import (
+    BILLION_LAUGHS,
+    ELDERLY_HEADERS,
+    elderly_rows,
+    minimal_package,
+    write_xlsx,
+    zip_bomb,
+    zip_bytes,
+)
 
 
 def upload(user, path, resource="elderly", **kw):

@@ -12,7 +12,14 @@ from ylyx import testing
 from ylyx.imports.models import ImportBatch, Status
 from ylyx.people.models import ElderlyPerson
 
-from .fixtures.workbooks import BILLION_LAUGHS, ELDERLY_HEADERS, elderly_rows, minimal_package, write_xlsx, zip_bytes
+from .fixtures.workbooks import (
+    BILLION_LAUGHS,
+    ELDERLY_HEADERS,
+    elderly_rows,
+    minimal_package,
+    write_xlsx,
+    zip_bytes,
+)
 from .helpers import FULL_ID, upload
 
 
@@ -143,9 +150,11 @@ def test_form_errors_discard_the_stored_file(users, tmp_path, private_tmp):
 def test_csrf_failure_discards_the_stored_file(users, tmp_path, private_tmp):
     c = Client(enforce_csrf_checks=True)
     c.force_login(users["county_officer"])
+    c.cookies["csrftoken"] = "a" * 32  # a cookie but no matching form token: the body is parsed, then refused
     resp = post_file(c, write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS, elderly_rows(2)))
     assert resp.status_code == 403
     assert ImportBatch.objects.count() == 0
+    assert private_tmp.exists(), "the body was parsed into the private area"
     assert not any(private_tmp.iterdir())
 
 

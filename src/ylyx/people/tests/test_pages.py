@@ -351,3 +351,15 @@ def test_anonymous_is_sent_to_login(tree, linhe_person):
 
     r = Client().get(reverse("people:elderly_detail", args=[linhe_person.pk]))
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+def test_childcare_operator_sees_only_infants_enrolled_with_them(tree, users, nursery, junior_class):
+    enrolled = testing.make_infant(tree["linhe_village"], birth=months_ago(15))
+    at_home = testing.make_infant(tree["linhe_village"], birth=months_ago(15))
+    services.enrol(users["county_officer"], enrolled, junior_class, dt.date.today())
+    c = login(testing.make_user("operator", None, institution=nursery))
+    r = c.get(reverse("people:infant_list"))
+    assert {row[0].pk for row in r.context["rows"]} == {enrolled.pk}
+    assert c.get(reverse("people:infant_detail", args=[at_home.pk])).status_code == 404
+    assert c.get(f"/api/infants/{at_home.pk}/").status_code == 404
+    assert c.get(reverse("people:elderly_list")).context["rows"] == []

@@ -22,10 +22,10 @@ def _pad(s: str, n: int) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(_width(str(x)) for x in col) for col in zip(headers, *rows)]
+    widths = [max(_width(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)), line]
-    out += ["  ".join(_pad(str(x), w) for x, w in zip(r, widths)) for r in rows]
+    out = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=False)), line]
+    out += ["  ".join(_pad(str(x), w) for x, w in zip(r, widths, strict=False)) for r in rows]
     return "\n".join(out)
 
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--fresh", action="store_true",
                             help="先删除现有数据库（SQLite 删除文件，PostgreSQL 删除全部表）再迁移和生成")
         parser.add_argument("--seed", type=int, default=SEED, help="随机种子（相同种子生成相同数据）")
+        parser.add_argument("--verify", action="store_true", help="生成后从数据库回读并检查一致性（较慢）")
         parser.add_argument("--timings-json", default="", help="把各阶段耗时写入该 JSON 文件（供 bench 使用）")
 
     def handle(self, *args, **opts):
@@ -65,6 +66,16 @@ class Command(BaseCommand):
         self.stdout.write(table(["角色", "用户名", "密码", "范围"],
                                 [[x.role_label, x.username, x.password, x.scope] for x in result.logins]))
         self.stdout.write(f"\n演示账号已写入 {logins_path}（权限 600）")
+        if opts["verify"]:
+            from ylyx.demo.checks import verify
+
+            t1 = time.perf_counter()
+            problems = verify(result.spec)
+            self.stdout.write(f"\n一致性检查（{time.perf_counter() - t1:.1f} s）：" + ("全部通过" if not problems else ""))
+            for p in problems:
+                self.stdout.write(f"  ✗ {p}")
+            if problems:
+                raise CommandError(f"一致性检查发现 {len(problems)} 个问题")
         if opts["timings_json"]:
             with open(opts["timings_json"], "w", encoding="utf-8") as fh:
                 json.dump({"scale": scale, "seed": opts["seed"], "total_seconds": total,
