@@ -10,10 +10,10 @@ Province (PostgreSQL): the demo city's registry replicated under the 11 other In
 with INSERT … SELECT into a separate database (``ylyx_bench_province``), then the province plan and
 the city plan computed for every region.
 
-Run: ``.venv/bin/python bench/bench_indicators.py [--no-province] [--no-city] [--no-naive]``; ``run()`` is what
-bench/run.py calls. The demo database is ``$YLYX_VAR_DIR/ylyx.sqlite3`` (default var/bench/), built
-with ``manage.py build_demo --scale 1 --fresh`` when missing. The province database URL comes from
-``YLYX_BENCH_PG`` (default postgres://postgres@127.0.0.1:5432/ylyx_bench_province).
+Run: ``.venv/bin/python bench/bench_indicators.py [--no-province] [--no-city] [--no-naive]``, or
+``bench/run.py --only indicators``. The city database is the benchmarks' (var/bench, see common.py),
+built with ``manage.py build_demo --scale 1 --fresh`` when it holds no registry. The province database
+URL comes from ``YLYX_BENCH_PG`` (default postgres://postgres@127.0.0.1:5432/ylyx_bench_province).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import common  # noqa: E402  (bench/ is on sys.path: run.py puts it there, and so does running this file)
+
+REPO = common.ROOT
 SRC = REPO / "src"
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/ylyx_bench_province"
@@ -37,19 +38,11 @@ BASE_DATES = [dt.date(2020, 12, 31)]
 
 
 def setup_django() -> None:
-    """Standalone use: the bench database under var/bench unless the caller configured one."""
-    if str(SRC) not in sys.path:
-        sys.path.insert(0, str(SRC))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ylyx.settings.dev")
-    if not os.environ.get("DATABASE_URL"):
-        os.environ.setdefault("YLYX_VAR_DIR", str(REPO / "var" / "bench"))
-    import django
+    """Standalone use: the bench database (var/bench, see common.py) unless Django is already set up."""
     from django.apps import apps
-    from django.conf import settings
 
     if not apps.ready:
-        django.setup()
-        settings.DEBUG = False  # no query log: the bench measures the queries, not Django's debug cursor
+        common.setup_django()
 
 
 def manage(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -72,7 +65,7 @@ def ensure_demo(env: dict | None = None) -> None:
     if not has_registry:
         print("  演示库为空，正在生成全量演示城市（build_demo --scale 1 --fresh），需要几分钟…", flush=True)
         connection.close()
-        manage("build_demo", "--scale", "1", "--fresh", env=env)
+        manage("build_demo", "--scale", f"{common.SCALE:g}", "--fresh", env=env)
     load_seed_plans()
 
 
@@ -338,8 +331,19 @@ def province_worker() -> dict:
     out["city_plan_all_regions_s"] = round(t, 3)
     t, _ = timed(lambda: plan_table(city, CITY, on, with_breakdown=True))
     out["city_plan_table_s"] = round(t, 3)
-    t, _ = timed(lambda: plan_table(city, "150102000000", on, with_breakdown=True))
+    t, _ = timed(lambda: plan_table(city, "150802000000", on, with_breakdown=True))
     out["county_plan_table_s"] = round(t, 3)
+    # 赤峰's plan (workforce, coverage and ratio rows) on its replica city, and the province at today with trend
+    chifeng = Plan.objects.get(code="chifeng-2022")
+    t, vals = timed(lambda: plan_values(chifeng, "150400000000", on))
+    out["chifeng_plan_all_regions_s"] = round(t, 3)
+    out["chifeng_regions"] = len(vals)
+    today = dt.date.today()
+    t, table = timed(lambda: plan_table(chifeng, "150400000000", today, with_breakdown=True))
+    out["chifeng_plan_table_today_s"] = round(t, 3)
+    out["chifeng_trend_years"] = len(table.rows[0].trend)
+    t, table = timed(lambda: plan_table(prov, "150000000000", today, with_breakdown=True))
+    out["province_plan_table_today_s"] = round(t, 3)
     return out
 
 
@@ -348,7 +352,7 @@ def province_bench(url: str | None = None) -> dict | None:
     print(f"\n== 省级规模（PostgreSQL，{url.rsplit('/', 1)[-1]}）==")
     if not ensure_pg_database(url):
         return None
-    env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ylyx.settings.dev"}
+    env = {"DATABASE_URL": url, "BENCH_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ylyx.settings.dev"}
     probe = subprocess.run([PYTHON, __file__, "--probe"], env={**os.environ, **env, "PYTHONPATH": str(SRC)},
                            text=True, capture_output=True)
     built = probe.returncode == 0 and probe.stdout.strip().endswith("yes")
@@ -356,7 +360,7 @@ def province_bench(url: str | None = None) -> dict | None:
     if not built:
         print("  省级库无演示数据：生成巴彦淖尔全量演示城市（PostgreSQL）…", flush=True)
         t0 = time.perf_counter()
-        manage("build_demo", "--scale", "1", "--fresh", env=env)
+        manage("build_demo", "--scale", f"{common.SCALE:g}", "--fresh", env=env)
         timings["build_demo_s"] = round(time.perf_counter() - t0, 1)
     manage("load_plans", env=env)
     timings.update(replicate(url))
@@ -376,12 +380,19 @@ def province_bench(url: str | None = None) -> dict | None:
           f"{out['province_plan_table_s'] * 1000:.0f} ms")
     print(f"  巴彦淖尔规划：全市所有区划 {out['city_plan_all_regions_s'] * 1000:.0f} ms；全市 plan_table "
           f"{out['city_plan_table_s'] * 1000:.0f} ms；一个旗县区 plan_table {out['county_plan_table_s'] * 1000:.0f} ms")
+    print(f"  赤峰规划（赤峰副本 {out['chifeng_regions']} 个区划全部计算）{out['chifeng_plan_all_regions_s'] * 1000:.0f} ms；"
+          f"赤峰 plan_table 今天（{out['chifeng_trend_years']} 年趋势）{out['chifeng_plan_table_today_s'] * 1000:.0f} ms；"
+          f"自治区 plan_table 今天 {out['province_plan_table_today_s'] * 1000:.0f} ms")
     print("  自治区 2020-12-31：" + "，".join(f"{k}={v}" for k, v in out["province_values"].items()))
     return out
 
 
-def run(province: bool = True, naive: bool = True, city: bool = True) -> dict:
+def run(province: bool | None = None, naive: bool = True, city: bool = True) -> dict:
+    """What bench/run.py calls. The province variant runs when PostgreSQL is reachable (BENCH_PROVINCE=0 skips
+    it); its first run builds and replicates the province database (about ten minutes, 6.5 GB)."""
     setup_django()
+    if province is None:
+        province = os.environ.get("BENCH_PROVINCE", "1") != "0"
     out: dict = {}
     if city:
         ensure_demo()
@@ -410,7 +421,8 @@ if __name__ == "__main__":
     else:
         result = run(province="--no-province" not in sys.argv, naive="--no-naive" not in sys.argv,
                      city="--no-city" not in sys.argv)
-        out = REPO / "var" / "bench" / "indicators.json"
+        out = common.OUT / "indicators.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        old = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+        out.write_text(json.dumps({**old, **result}, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         print(f"\n结果已写入 {out}")

@@ -9,6 +9,7 @@ NAV = [
     ("infant", "people:infant_list", "婴幼儿"),
     ("practitioner", "workforce:list", "从业人员"),
     ("indicator", "indicators:dashboard", "规划指标"),
+    ("reported_value", "indicators:reported_list", "指标填报"),
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE = ("institution", "elderly", "infant", "practitioner")

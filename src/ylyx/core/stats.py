@@ -1,20 +1,24 @@
 """Registry statistics for a region at a date, from aggregate queries (no rows are loaded).
 
-Definitions (the plan's 口径, as the registry can compute them):
+Definitions (the plan's 口径, the same as ``ylyx.indicators.formulas`` and the institutions selectors):
 
 - Institutions operating at a date: a capacity record in force on that date (``valid_from`` ≤ date <
-  ``valid_to``) with status operating. Institutions that have no capacity records at all fall back to
-  their own ``opened_on``/``closed_on``/``status`` and current capacity.
-- 养老院和养老服务场所 (``elder_care.total``): every kind=elder institution plus the community facilities
-  街道综合养老服务中心, 日间照料中心 and 互助幸福院; rural service stations (农村牧区养老服务站) and meal
-  points are counted separately. ``capacity.beds`` is the beds of those institutions.
+  ``valid_to``) with status operating (``institutions.querysets.selectors.capacity_at``), counted in
+  the region of that record. Institutions without capacity records are not counted (services write
+  them; ``backfill_capacity`` adds them for rows written otherwise).
+- 养老院和养老服务场所 (``elder_care.total``): kind=elder and kind=community institutions except rural
+  service stations (农村牧区养老服务站) and meal points, which are counted separately.
+  ``capacity.beds`` (养老床位) is the beds of kind=elder and kind=community institutions.
 - 护理型床位占比 = nursing beds ÷ beds of kind=elder institutions × 100 (community facilities excluded).
-- Filed childcare institutions: operating childcare institutions whose filing has ``filed_on`` ≤ date and
-  no ``cancelled_on`` ≤ date. 每千人口托位数 = places ÷ resident population × 1000.
-- Residents, enrolments and employments are active when ``started_on`` ≤ date < ``ended_on`` (or open).
-- Population figures are the region's PopulationStat row for the date's year. Registered elderly people
-  are counted from the registry: registered on or before the date, neither dead nor moved out by then,
-  by age on the date. 每千名老年人社会工作者 uses the PopulationStat 60+ figure (the registry's if absent).
+- Filed childcare institutions: filings with ``filed_on`` ≤ date and no ``cancelled_on`` ≤ date
+  (``filed_at``). 每千人口托位数 = places ÷ resident population × 1000.
+- Residents, enrolments and employments are active when ``started_on`` ≤ date < ``ended_on`` (or open);
+  residents must also be alive and not moved out on the date. 入住率 = residents ÷ beds of the
+  institutions that have residents on the date.
+- Population: the region's PopulationStat row for the date's year, or the latest earlier year
+  (``population.year`` says which). Registered elderly people are counted from the registry: registered
+  on or before the date, neither dead nor moved out by then, by age on the date. Ratios per 1,000 elderly
+  use the PopulationStat 60+ figure (the registry's if there is none).
 """
 
 from __future__ import annotations
@@ -62,24 +66,19 @@ def resolve_region(code: str):
     return region
 
 
-def operating_institutions(prefix: str, on: dt.date):
-    """(capacity-record queryset in force, fallback Institution queryset) for institutions operating on ``on``."""
-    from ylyx.institutions.models import CapacityRecord, Institution, Status
+def operating(prefix: str, on: dt.date):
+    """Capacity records in force and operating on ``on`` in the region subtree."""
+    from ylyx.institutions.models import Status
+    from ylyx.institutions.querysets.selectors import capacity_at
 
-    caps = CapacityRecord.objects.filter(prefix_q("region_id", prefix), status=Status.OPERATING).filter(
-        _active(on, "valid_from", "valid_to"))
-    fallback = Institution.objects.filter(prefix_q("region_id", prefix), capacity_history__isnull=True,
-                                          status=Status.OPERATING).filter(
-        Q(opened_on__lte=on) | Q(opened_on__isnull=True, created_at__date__lte=on)).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gt=on))
-    return caps, fallback
+    return capacity_at(on, prefix, statuses=[Status.OPERATING])
 
 
-ELDER_CARE_COMMUNITY = ("street_center", "day_care", "happiness")
+NOT_SITES = ("rural_station", "meal")  # community facilities that are not 养老服务场所
 
 
 def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
-    from ylyx.institutions.models import Filing, Kind
+    from ylyx.institutions.models import Kind
     from ylyx.people.models import ElderlyPerson, Enrolment, Infant, Residence
     from ylyx.regions.models import PopulationStat
     from ylyx.workforce.models import Employment
@@ -88,37 +87,34 @@ def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
     prefix = region.prefix
 
     # -- institutions and capacity -----------------------------------------------------------------
-    caps, fallback = operating_institutions(prefix, on)
+    from ylyx.institutions.querysets.selectors import filed_at
+
+    caps = operating(prefix, on)
     groups: dict[tuple[str, str], dict[str, int]] = {}
-    rows = list(caps.values("institution__kind", "institution__subtype").annotate(
-        n=Count("institution", distinct=True), beds=Sum("beds"), nursing=Sum("nursing_beds"), places=Sum("places"),
-        affordable=Sum("affordable_places")))
-    rows += [{**r, "institution__kind": r["kind"], "institution__subtype": r["subtype"]} for r in fallback.values(
-        "kind", "subtype").annotate(n=Count("id"), beds=Sum("beds"), nursing=Sum("nursing_beds"), places=Sum("places"),
-                                    affordable=Sum("affordable_places"))]
-    for r in rows:
-        g = groups.setdefault((r["institution__kind"], r["institution__subtype"]),
-                              {"n": 0, "beds": 0, "nursing": 0, "places": 0, "affordable": 0})
-        for k in g:
-            g[k] += r[k] or 0
+    for r in caps.values("institution__kind", "institution__subtype").annotate(
+            n=Count("institution", distinct=True), beds=Sum("beds"), nursing=Sum("nursing_beds"), places=Sum("places"),
+            affordable=Sum("affordable_places")):
+        groups[(r["institution__kind"], r["institution__subtype"])] = {
+            k: r[k] or 0 for k in ("n", "beds", "nursing", "places", "affordable")}
 
     def total(key: str, pred) -> int:
         return sum(v[key] for (kind, sub), v in groups.items() if pred(kind, sub))
 
     def is_elder_care(kind, sub):
-        return kind == Kind.ELDER or (kind == Kind.COMMUNITY and sub in ELDER_CARE_COMMUNITY)
+        return kind in (Kind.ELDER, Kind.COMMUNITY) and sub not in NOT_SITES
+
+    def is_elderly_kind(kind, sub):
+        return kind in (Kind.ELDER, Kind.COMMUNITY)
 
     elder_beds = total("beds", lambda k, s: k == Kind.ELDER)
     nursing = total("nursing", lambda k, s: k == Kind.ELDER)
     places = total("places", lambda k, s: k == Kind.CHILDCARE)
     by_subtype_ec = {s: v["n"] for (k, s), v in sorted(groups.items()) if is_elder_care(k, s)}
-    op_ids = Q(institution_id__in=caps.values("institution_id")) | Q(institution_id__in=fallback.values("id"))
-    filed = Filing.objects.filter(op_ids, institution__kind=Kind.CHILDCARE, filed_on__lte=on).filter(
-        Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=on)).count()
+    filed = filed_at(on, prefix, kind=Kind.CHILDCARE).count()
 
     # -- population (published) ------------------------------------------------------------------
-    ps = PopulationStat.objects.filter(region=region, year=on.year).first()
-    population = {"year": on.year, "total": None, "households": None, "aged_60": None, "aged_65": None,
+    ps = PopulationStat.objects.filter(region=region, year__lte=on.year).order_by("-year").first()
+    population: dict[str, Any] = {"year": ps.year if ps else None, "total": None, "households": None, "aged_60": None, "aged_65": None,
                   "aged_80": None, "under_3": None, "births": None}
     if ps is not None:
         population.update({k: getattr(ps, k) for k in population if k != "year"})
@@ -136,9 +132,13 @@ def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
     infants = Infant.objects.filter(prefix_q("region_id", prefix), birth_date__lte=on,
                                     birth_date__gt=years_before(on, 3)).filter(
         Q(moved_out_on__isnull=True) | Q(moved_out_on__gt=on)).aggregate(under_3=Count("id"))
-    res = Residence.objects.filter(prefix_q("region_id", prefix)).filter(_active(on)).aggregate(
-        total=Count("id"), nursing=Count("id", filter=Q(bed_type="nursing")),
-        in_elder=Count("id", filter=Q(institution__kind=Kind.ELDER)))
+    active_res = Residence.objects.filter(prefix_q("region_id", prefix)).filter(_active(on)).filter(
+        Q(person__died_on__isnull=True) | Q(person__died_on__gt=on)).filter(
+        Q(person__moved_out_on__isnull=True) | Q(person__moved_out_on__gt=on))
+    res = active_res.aggregate(total=Count("id"), nursing=Count("id", filter=Q(bed_type="nursing")),
+                               in_elder=Count("id", filter=Q(institution__kind=Kind.ELDER)))
+    beds_with_residents = caps.filter(institution_id__in=active_res.values("institution_id")).aggregate(
+        b=Sum("beds"))["b"] or 0
     enrolled = Enrolment.objects.filter(prefix_q("region_id", prefix)).filter(_active(on)).count()
     emp = Employment.objects.filter(prefix_q("institution__region_id", prefix)).filter(_active(on))
     by_role = {r["role"]: r["n"] for r in emp.values("role").annotate(n=Count("practitioner", distinct=True))
@@ -155,16 +155,16 @@ def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
         "elder_care": {
             "total": total("n", is_elder_care),
             "by_subtype": by_subtype_ec,
-            "rural_stations": total("n", lambda k, s: s == "rural_station"),
-            "meal_points": total("n", lambda k, s: s == "meal"),
+            "rural_stations": total("n", lambda k, s: k == Kind.COMMUNITY and s == "rural_station"),
+            "meal_points": total("n", lambda k, s: k == Kind.COMMUNITY and s == "meal"),
         },
         "capacity": {
-            "beds": total("beds", is_elder_care),
+            "beds": total("beds", is_elderly_kind),
             "elder_beds": elder_beds,
-            "community_beds": total("beds", lambda k, s: k == Kind.COMMUNITY and s in ELDER_CARE_COMMUNITY),
+            "community_beds": total("beds", lambda k, s: k == Kind.COMMUNITY),
             "nursing_beds": nursing,
             "nursing_bed_share": _ratio(nursing, elder_beds, 100, 1),
-            "beds_per_1000_elderly": _ratio(total("beds", is_elder_care), elderly_base, 1000, 1),
+            "beds_per_1000_elderly": _ratio(total("beds", is_elderly_kind), elderly_base, 1000, 1),
         },
         "childcare": {
             "institutions": total("n", lambda k, s: k == Kind.CHILDCARE),
@@ -176,7 +176,7 @@ def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
         },
         "residents": {
             "total": res["total"], "nursing_beds_used": res["nursing"], "in_elder_institutions": res["in_elder"],
-            "occupancy_rate": _ratio(res["in_elder"], elder_beds, 100, 1),
+            "occupancy_rate": _ratio(res["total"], beds_with_residents, 100, 1),
         },
         "enrolments": {"total": enrolled, "enrolment_rate": _ratio(enrolled, places, 100, 1)},
         "practitioners": {
@@ -214,7 +214,7 @@ LABELS = {
     "childcare.institutions": "托育机构", "childcare.filed": "备案托育机构", "childcare.places": "托位",
     "childcare.affordable_places": "普惠托位", "childcare.places_per_1000": "每千人口托位",
     "residents.total": "在住老年人", "residents.nursing_beds_used": "在用护理型床位",
-    "residents.in_elder_institutions": "养老机构在住", "residents.occupancy_rate": "养老机构入住率（%）",
+    "residents.in_elder_institutions": "养老机构在住", "residents.occupancy_rate": "入住率（%）",
     "enrolments.total": "在托婴幼儿", "enrolments.enrolment_rate": "托位使用率（%）",
     "practitioners.total": "在岗从业人员", "practitioners.social_workers_per_1000_elderly": "每千名老年人社会工作者",
 }

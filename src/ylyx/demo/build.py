@@ -111,6 +111,10 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
         with phase("演示账号"):
             result.logins = _logins(reg, tree, stays)
         w.finish()
+        from ylyx.audit.services import record
+
+        record(None, "demo_build", reason="生成演示城市（合成数据）",
+               detail={"scale": scale, "seed": seed, "rows": dict(w.counts), "logins": [x.username for x in result.logins]})
     with phase("ANALYZE"):
         db.analyze()
     if logins_path is not None:
@@ -292,7 +296,7 @@ def _logins(reg, tree, stays) -> list[Login]:
     from ylyx.institutions.models import Institution
 
     linhe_town = next(t.code for t in tree.towns if t.code.startswith("150802"))
-    residents = {}
+    residents: dict[int, int] = {}
     for s in stays:
         if s.end is None:
             residents[s.inst.id] = residents.get(s.inst.id, 0) + 1

@@ -154,7 +154,7 @@ def check_institutions(spec: Spec, sample: int) -> list[str]:
     return out[:20]
 
 
-def _capacity_at(hist: list[dict], d: dt.date) -> dict | None:
+def _capacity_at(hist: list, d: dt.date) -> dict | None:
     found = None
     for h in hist:
         if h["valid_from"] <= d and (h["valid_to"] is None or h["valid_to"] > d):
@@ -278,7 +278,7 @@ def check_staff(spec: Spec, sample: int) -> list[str]:
 
 
 def check_filings(spec: Spec, sample: int) -> list[str]:
-    from ylyx.institutions.models import FILING_TRANSITIONS, Filing
+    from ylyx.institutions.models import FILING_TRANSITIONS, Filing, FilingStatus
 
     out = []
     filed_2020 = 0
@@ -287,7 +287,7 @@ def check_filings(spec: Spec, sample: int) -> list[str]:
         if not ev or ev[0].status != "submitted" or ev[0].on != f.submitted_on:
             out.append(f"filing {f.id}: does not start with its submission")
         for a, b in zip(ev, ev[1:], strict=False):
-            if b.status not in FILING_TRANSITIONS[a.status] or b.on < a.on:
+            if b.status not in FILING_TRANSITIONS[FilingStatus(a.status)] or b.on < a.on:
                 out.append(f"filing {f.id}: {a.status} → {b.status} not allowed")
         if ev and ev[-1].status != f.status:
             out.append(f"filing {f.id}: status {f.status} but last event {ev[-1].status}")

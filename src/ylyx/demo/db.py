@@ -57,11 +57,11 @@ class Writer:
                 raise ValueError(f"{meta.label}.{f.name} needs a value in the demo generator")
             extra_fields.append(f.attname)
             extra_values.append(f.get_db_prep_save(value, self.conn))
-        columns = [by_attname[f].column for f in fields] + [by_attname[f].column for f in extra_fields]
+        columns = [str(by_attname[f].column) for f in (*fields, *extra_fields)]
         converters = [None if ready else self._converter(by_attname[f]) for f in fields]
         extra = tuple(extra_values)
         vendor = self.conn.vendor
-        table = meta.db_table
+        table = str(meta.db_table)
         qn = self.conn.ops.quote_name
         n = 0
 
@@ -109,12 +109,10 @@ class Writer:
         tables = [m._meta.db_table for m in models_]
         with self.conn.cursor() as cur:
             cur.execute("PRAGMA cache_size=-524288")
-            marks = ",".join(["%s"] * len(tables))
-            cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "  # noqa: S608
-                        f"AND tbl_name IN ({marks})", tables)
-            saved = cur.fetchall()
+            cur.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            saved = [(name, sql) for name, table, sql in cur.fetchall() if table in tables]
             for name, _sql in saved:
-                cur.execute(f"DROP INDEX {self.conn.ops.quote_name(name)}")
+                cur.execute("DROP INDEX " + self.conn.ops.quote_name(name))  # a name from the catalogue, quoted
         try:
             yield
         finally:
@@ -181,7 +179,7 @@ def reset_database(stdout=None) -> str:
         tables = connection.introspection.table_names()
         with connection.cursor() as cur:
             for t in tables:
-                cur.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(t)} CASCADE")
+                cur.execute("DROP TABLE IF EXISTS " + connection.ops.quote_name(t) + " CASCADE")  # catalogue name
         what = f"已删除 {len(tables)} 张表"
     else:
         raise RuntimeError("--fresh 只支持 SQLite 文件数据库和 PostgreSQL")

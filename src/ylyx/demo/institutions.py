@@ -278,8 +278,6 @@ class _Builder:
 def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Generator, rules: dict,
                       first_id: int = 1, first_class_id: int = 1) -> Registry:
     b = _Builder(spec, tree, pop, rng, rules, first_id, first_class_id)
-    d2020 = BASELINE
-
     # ---- 2020: elderly care ---------------------------------------------------------------
     community = []
     for sub, n in spec.community_2020.items():
@@ -310,10 +308,10 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
             weights.append(mean * rng.lognormal(0, 0.35))
             ratios.append(ratio)
     floor_ = min(30, e_beds // (2 * len(elder)))
-    beds = allocate(e_beds - floor_ * len(elder), weights) + floor_
+    elder_beds = allocate(e_beds - floor_ * len(elder), weights) + floor_
     nursing_total = e_beds * NURSING_SHARE_2020 // 100
-    nursing = allocate_capped(nursing_total, beds * np.array(ratios), (beds * 0.9).astype(np.int64))
-    for inst, nb, nn in zip(elder, beds, nursing, strict=False):
+    nursing = allocate_capped(nursing_total, elder_beds * np.array(ratios), (elder_beds * 0.9).astype(np.int64))
+    for inst, nb, nn in zip(elder, elder_beds, nursing, strict=True):
         inst.timeline[0].beds, inst.timeline[0].nursing = int(nb), int(nn)
     # 92% of 养老院 give residents some medical service: the smallest go without.
     n_med = round(0.92 * len(elder))
@@ -424,7 +422,7 @@ def make_institutions(spec: Spec, tree: Tree, pop: Population, rng: np.random.Ge
         if inst.kind == "elder":
             _elder_filing(b, inst, rng)
         b.finish(inst)
-    assert all(i.cap_at(d2020) is None or i.cap_at(d2020).nursing <= i.cap_at(d2020).beds for i in b.insts)
+    assert all(c.nursing <= c.beds for i in b.insts for c in i.timeline)
     return Registry(b.insts, b.next_class)
 
 
@@ -477,7 +475,7 @@ def _filings(b: _Builder, spec: Spec, old: list[Inst], new: list[Inst], rng) -> 
 
     for inst in order[:f20]:
         plan(inst, "filed", max(inst.opened, dt.date(2020, 3, 1)), dt.date(2020, 10, 31))
-        assert inst.filing.filed_on <= BASELINE
+        assert inst.filing is not None and inst.filing.filed_on is not None and inst.filing.filed_on <= BASELINE
     for inst in rest[:old_later]:
         plan(inst, "filed", dt.date(2021, 2, 1), dt.date(2025, 10, 31))
     pending_modes = ["submitted", "received", "returned"]

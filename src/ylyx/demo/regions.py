@@ -76,7 +76,7 @@ def make_tree(spec: Spec, rng: np.random.Generator) -> Tree:
     villages: list[Village] = []
     for ci, (c6, _cname, _w, lat, lon, spread, (n_st, n_tn, n_tp)) in enumerate(COUNTIES):
         mongol = c6 in MONGOL_COUNTIES
-        plan = [("street", n_of(n_st)), ("town", n_of(n_tn)), ("township", n_of(n_tp, 0 if n_tp == 0 else 1))]
+        plan = [("street", n_of(n_st)), ("town", n_of(n_tn)), ("township", n_of(n_tp))]
         st_names = names.unique_words(rng, names.STREET_WORDS, plan[0][1])
         tn_names = names.unique_words(rng, names.TOWN_WORDS, plan[1][1])
         tp_names = names.unique_words(rng, names.SUMU_WORDS if mongol else names.TOWN_WORDS[::-1], plan[2][1])
@@ -105,13 +105,13 @@ def make_tree(spec: Spec, rng: np.random.Generator) -> Tree:
                 v_words = names.GACHA_WORDS if gacha else names.VILLAGE_WORDS
                 v_names = names.unique_words(rng, v_words, n_vill)
                 for j in range(n_comm):
-                    vl = _around(rng, tlat, tlon, 0.0, 0.015 if kind == "street" else 0.01)
+                    vlat, vlon = _around(rng, tlat, tlon, 0.0, 0.015 if kind == "street" else 0.01)
                     villages.append(Village(f"{code[:9]}{1 + j:03d}", f"{c_names[j]}社区", "community", True,
-                                            *vl, ti, ci))
+                                            vlat, vlon, ti, ci))
                 for j in range(n_vill):
-                    vl = _around(rng, tlat, tlon, 0.02, 0.09)
+                    vlat, vlon = _around(rng, tlat, tlon, 0.02, 0.09)
                     villages.append(Village(f"{code[:9]}{200 + j:03d}", f"{v_names[j]}{'嘎查' if gacha else '村'}",
-                                            "village", False, *vl, ti, ci))
+                                            "village", False, vlat, vlon, ti, ci))
     return Tree(towns, villages)
 
 
@@ -191,14 +191,14 @@ def population_rows(tree: Tree, pop: Population) -> list[dict]:
     rows = []
     for y, arrays in pop.by_year.items():
         src = "演示数据：按《巴彦淖尔市“一老一小”整体解决方案》2020年数字合成" if y == 2020 else "演示数据：合成趋势"
-        levels = [(tree.villages, None), (tree.towns, town_of), ([c[0] for c in COUNTIES], county_of)]
-        for regions_, group in levels:
-            n = len(regions_)
+        levels: list[tuple[list[str], np.ndarray | None]] = [
+            ([v.code for v in tree.villages], None), ([t.code for t in tree.towns], town_of),
+            ([f"{c[0]}000000" for c in COUNTIES], county_of)]
+        for codes, group in levels:
+            n = len(codes)
             sums = {m: (arrays[m] if group is None else np.bincount(group, weights=arrays[m], minlength=n)
                         .astype(np.int64)) for m in METRICS}
-            for i, r in enumerate(regions_):
-                code = r if isinstance(r, str) else r.code
-                code = code if len(code) == 12 else f"{code}000000"
+            for i, code in enumerate(codes):
                 rows.append(dict(region_id=code, year=y, source=src, **{m: int(sums[m][i]) for m in METRICS}))
         rows.append(dict(region_id=CITY_CODE, year=y, source=src, **{m: int(arrays[m].sum()) for m in METRICS}))
     return rows

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +89,7 @@ class Staff:
     institution: list[int | None] = field(default_factory=list)
 
 
-def _count_posts(inst: Inst) -> list[tuple[str, callable]]:
+def _count_posts(inst: Inst) -> list[tuple[str, Callable[[Any], int]]]:
     """(role, capacity → number of posts) for every role except social workers."""
     out: list = []
     if inst.subtype in ("meal",):
@@ -140,10 +142,10 @@ def _social_worker_posts(spec: Spec, reg: Registry, rng) -> list[Post]:
 def make_staff(spec: Spec, reg: Registry, rng: np.random.Generator, village_codes: list[str]) -> Staff:
     posts: list[Post] = []
     for inst in reg.institutions:
-        for role, count_of in _count_posts(inst):
+        for post_role, count_of in _count_posts(inst):
             for _j, intervals in slot_intervals(inst, count_of):
                 for a, b in intervals:
-                    posts.append(Post(inst, role, a, b))
+                    posts.append(Post(inst, post_role, a, b))
     posts += _social_worker_posts(spec, reg, rng)
     # Tenures: each post is held by a sequence of people; a leaver may later take a post elsewhere.
     tenures = []
@@ -194,7 +196,9 @@ def make_staff(spec: Spec, reg: Registry, rng: np.random.Generator, village_code
     for j in jobs:
         if j.person not in last or j.start >= last[j.person].start:
             last[j.person] = j
-    region, role, institution = [], [], []
+    region: list[str] = []
+    role: list[str] = []
+    institution: list[int | None] = []
     for i in range(n):
         j = last[i]
         region.append(village_codes[j.inst.village])

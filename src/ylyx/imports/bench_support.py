@@ -40,7 +40,7 @@ def synthetic_id(area: str, index: int, first_birth: dt.date, span_days: int) ->
 
 
 def synthetic_uscc(area: str, index: int) -> str:
-    body = f"52{area}MA{index:07d}"[:17]
+    body = f"52{area}BK{index:07d}"[:17]  # "BK": never the shared test factory's "MA"
     return body + uscc_check_char(body)
 
 

@@ -10,13 +10,14 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from openpyxl.utils.datetime import from_excel
 
+from ylyx.core.mask import mask_id_number
 from ylyx.core.validators import IdInfo, normalise, validate_id_number, validate_phone, validate_uscc
 
 from .reader import CellError
@@ -78,9 +79,14 @@ def header_key(text: Any) -> str:
     return s.rstrip("*＊")
 
 
-def _short(value: Any, n: int = 20) -> str:
+LONG_DIGITS = re.compile(r"\d{15,}[\dXx]?")
+
+
+def echo(value: Any, n: int = 20) -> str:
+    """A user's value quoted back in a message: shortened, and anything ID-like masked (PI-5)."""
     s = str(value)
-    return s if len(s) <= n else s[:n] + "…"
+    s = s if len(s) <= n else s[:n] + "…"
+    return LONG_DIGITS.sub(lambda m: mask_id_number(m.group()), s)
 
 
 def _as_text(value: Any) -> str:
@@ -165,7 +171,7 @@ def parse_choice(value: Any, col: Column) -> str:
     if stored is not None:
         return stored
     shown = "、".join(col.labels())
-    raise CellInvalid(f"“{_short(text)}”不是有效的选项，可选：{shown}")
+    raise CellInvalid(f"“{echo(text)}”不是有效的选项，可选：{shown}")
 
 
 def parse_bool(value: Any) -> bool:

@@ -23,7 +23,7 @@ from ylyx.audit.models import AuditEvent
 from ylyx.audit.services import event_for
 from ylyx.regions.models import Region
 
-from .columns import CellInvalid, Column, header_key, is_blank, parse_cell
+from .columns import CellInvalid, Column, echo, header_key, is_blank, parse_cell
 from .reader import BadWorkbook, open_workbook
 
 CHUNK_ROWS = 1000
@@ -44,6 +44,7 @@ class Row:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     label: str = ""  # masked name for the audit trail
+    region: str = ""  # the record's region after the write, for the audit trail
     link: dict[str, Any] | None = None  # a Residence / Enrolment to create for this row
 
     def error(self, column: str, message: str) -> None:
@@ -222,7 +223,7 @@ def map_header(spec: Spec, number: int, cells: dict[int, Any]) -> tuple[dict[int
         text = str(cells[idx]).strip()
         col = by_header.get(header_key(text))
         if col is None:
-            issues.append(Issue(number, text[:60], f"未识别的列“{text[:30]}”，已忽略", "warning"))
+            issues.append(Issue(number, echo(text, 50), f"未识别的列“{echo(text, 30)}”，已忽略", "warning"))
             continue
         if col.key in used:
             raise BadWorkbook(f"第 {number} 行表头中“{col.header}”出现了两次，请删除重复的列")
@@ -300,8 +301,10 @@ class PendingEvent:
 
 def pending(event_type: str, obj: models.Model, row: Row, *, label: str = "",
             before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> PendingEvent:
-    return PendingEvent(event_type, obj._meta.label_lower, obj.pk, getattr(obj, "region_id", "") or "",
-                        label or row.label, row.number, before, after)
+    # An update instance carries only the changed fields, so its region may come from the row.
+    region = getattr(obj, "region_id", "") or row.region
+    return PendingEvent(event_type, obj._meta.label_lower, obj.pk, region or "", label or row.label, row.number,
+                        before, after)
 
 
 def to_audit(ctx: Context, ev: PendingEvent) -> AuditEvent:

@@ -27,8 +27,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ylyx.audit.services import record, record_many
+from ylyx.core.mask import mask_id_number
 
 from . import safety
+from .columns import LONG_DIGITS
 from .engine import Context, Scan, Stale, chunks, to_audit
 from .engine import scan as run_scan
 from .models import IN_PROGRESS, ImportBatch, ImportIssue, Mode, Resource, Status, importable_resources
@@ -42,7 +44,7 @@ STATE_CHANGED = "批次状态已变化，本次提交未写入任何数据"
 
 def inline_limit() -> int:
     """Files up to this size are processed in the request; larger ones go to the task worker."""
-    return getattr(settings, "IMPORT_INLINE_MAX_BYTES", 512 * 1024)
+    return getattr(settings, "IMPORT_INLINE_MAX_BYTES", 200 * 1024)
 
 
 def stale_after() -> dt.timedelta:
@@ -66,10 +68,13 @@ def _path(batch: ImportBatch) -> Path:
 def _store(upload: Any) -> tuple[StoredFile, str]:
     from .uploads import PrivateUploadedFile
 
-    name = os.path.basename(str(getattr(upload, "name", "") or ""))[:255]
+    # File names are shown on pages: an ID number in a name ("张三110105….xlsx") is masked like any other.
+    name = LONG_DIGITS.sub(lambda m: mask_id_number(m.group()), os.path.basename(str(getattr(upload, "name", "") or "")))[:255]
     if isinstance(upload, PrivateUploadedFile):
         upload.claimed = True
         return upload.stored, name
+    if hasattr(upload, "seek"):
+        upload.seek(0)
     return safety.store_stream(upload), name
 
 

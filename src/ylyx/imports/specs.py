@@ -42,7 +42,7 @@ from ylyx.people.models import (
 )
 from ylyx.workforce.models import Practitioner, PractitionerRole
 
-from .columns import Column
+from .columns import Column, echo
 from .engine import Context, Row, Spec, Stale, WriteResult, chunks, pending, recheck_scope
 
 SEX = (("M", "男"), ("F", "女"))
@@ -101,6 +101,7 @@ class RegistrySpec(Spec):
     def diff(self, row: Row, obj: Any, new: dict[str, Any], ctx: Context) -> None:
         """Existing record against the file's values; audit dicts are built only when committing."""
         row.pk = obj.pk
+        row.region = new.get("region_id") or obj.region_id
         changed = {f: v for f, v in new.items() if getattr(obj, f) != v}
         if not changed:
             row.op = "unchanged"
@@ -427,7 +428,7 @@ class PersonSpec(RegistrySpec):
         inst = ctx.cache["institutions"].get(code)
         h = self.header(key)
         if inst is None:
-            r.error(h, f"未找到统一社会信用代码为 {code} 的机构")
+            r.error(h, "系统中没有该统一社会信用代码的机构")
         elif inst.kind not in kinds:
             r.error(h, wrong_kind)
         elif not ctx.in_scope(inst.region_id):
@@ -640,7 +641,7 @@ class InfantSpec(PersonSpec):
         name = r.values["class_name"]
         cls = ctx.cache["classes"].get(inst.pk, {}).get(name)
         if cls is None:
-            r.error(h, f"该托育机构没有名为“{name[:20]}”的班级")
+            r.error(h, f"该托育机构没有名为“{echo(name)}”的班级")
             return
         on = r.values["enrolled_on"]
         active = ctx.cache["active"].get(obj.pk, []) if obj is not None else []
@@ -716,7 +717,7 @@ class PractitionerSpec(PersonSpec):
                 continue
             inst = ctx.cache["institutions"].get(code)
             if inst is None:
-                r.error(h, f"未找到统一社会信用代码为 {code} 的机构")
+                r.error(h, "系统中没有该统一社会信用代码的机构")
             elif not ctx.in_scope(inst.region_id):
                 r.error(h, "该机构超出您的管辖范围")
             else:

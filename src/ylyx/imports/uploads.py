@@ -73,6 +73,11 @@ class PrivateUploadHandler(FileUploadHandler):
 
 
 def install(request: Any) -> None:
+    """Use only the private handler for this request; a no-op once installed or once the body was read."""
+    if hasattr(request, "_files"):
+        return
+    if any(isinstance(h, PrivateUploadHandler) for h in request.upload_handlers):
+        return
     request.upload_handlers = [PrivateUploadHandler(request)]
 
 

@@ -1,21 +1,19 @@
 """Import pages: upload, batch list, batch detail with htmx progress, commit, error report, templates.
 
 Thin: the work is in services; every batch reaches the user through ``ImportBatch.objects.for_user``
-(another region's batch is a 404), and the upload is streamed into the private area only after the
-user is known to be allowed to import.
+(another region's batch is a 404). Uploads end up in the private area either way: streamed there by
+``PrivateUploadMiddleware`` when it is installed, or copied there by ``create_batch``.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from ylyx.core.views import Col, ObjectDetailView, ObjectListView
@@ -35,21 +33,17 @@ def _require_importer(user) -> list[str]:
     return allowed
 
 
-@csrf_exempt
+@login_required
 def index(request):
-    """CSRF is checked in ``_index``, after the private upload handler has been installed."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    """Upload form and recent batches. With ``PrivateUploadMiddleware`` installed the upload is already in the
+    private area; otherwise Django's handlers received it and ``create_batch`` copies it there."""
     _require_importer(request.user)
-    if request.method == "POST":
-        uploads.install(request)
     try:
         return _index(request)
     finally:
         uploads.discard_unclaimed(request)
 
 
-@csrf_protect
 def _index(request):
     user = request.user
     if request.method == "POST":

@@ -6,9 +6,10 @@ from .models import IndicatorDefinition, Milestone, Plan, PlanIndicator, Reporte
 class PlanIndicatorInline(admin.TabularInline):
     model = PlanIndicator
     extra = 0
-    fields = ["position", "category", "seq", "name", "baseline_text", "target_text", "target_value", "comparator",
-              "target_year", "property", "definition"]
-    readonly_fields = fields
+    fields = ("position", "category", "seq", "name", "baseline_text", "target_text", "target_value", "comparator",
+              "target_year", "property", "definition")
+    readonly_fields = ("position", "category", "seq", "name", "baseline_text", "target_text", "target_value",
+                       "comparator", "target_year", "property", "definition")
 
 
 @admin.register(Plan)

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,7 +30,8 @@ from .views import parse_date
 
 
 class PlanIndicatorSerializer(serializers.ModelSerializer):
-    definition = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    definition: serializers.SlugRelatedField[IndicatorDefinition] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True)
 
     class Meta:
         model = PlanIndicator
@@ -94,8 +97,8 @@ class ReportedValueSerializer(serializers.ModelSerializer):
                                                 help_text="12 位区划代码")
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     indicator_name = serializers.CharField(read_only=True)
-    entered_by = serializers.StringRelatedField()
-    approved_by = serializers.StringRelatedField()
+    entered_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    approved_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
 
     class Meta:
         model = ReportedValue

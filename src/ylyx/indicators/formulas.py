@@ -145,13 +145,13 @@ class Tree:
         return [c for c, lv in zip(self.codes, self.levels, strict=True) if lv == level]
 
 
-def rollup(tree: Tree, codes: Sequence[str], values: Sequence[float] | np.ndarray) -> dict[str, float]:
+def rollup(tree: Tree, codes: Sequence[str], values: Sequence[float] | np.ndarray) -> dict[str, float | None]:
     """Sums of ``values`` (keyed by the record's region code) for every region of the tree, by prefix.
 
     A record at a county-level code counts for the county and the city, not for any town; a region with
     no records gets 0.
     """
-    out = {c: 0.0 for c in tree.codes}
+    out: dict[str, float | None] = {c: 0.0 for c in tree.codes}
     if len(codes) == 0:
         return out
     arr = np.asarray(codes, dtype="U12")

@@ -8,13 +8,14 @@ cannot compute get their values from departments (ReportedValue), through an app
 from __future__ import annotations
 
 import builtins
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from ylyx.core.models import TimeStamped
-from ylyx.core.scoping import ScopedModel, ScopedQuerySet, prefix_q
+from ylyx.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet, prefix_q
 from ylyx.regions.models import PREFIX_LEN, level_of
 
 
@@ -26,22 +27,25 @@ def ancestor_codes(code12: str) -> list[str]:
 
 class PlanQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = "view"):
-        """Viewing: plans of the user's subtree and of the regions above it (a county reads the city's plan).
-
-        Every other action keeps the owner-region rule of :class:`ScopedQuerySet`.
+        """Viewing (and exporting): plans of the user's subtree and of the regions above it (a county reads
+        the city's plan). Every other action keeps the owner-region rule of :class:`ScopedQuerySet`.
         """
-        if action != "view":
+        if action not in ("view", "export"):
             return super().for_user(user, action)
         from ylyx.accounts.roles import allows
 
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        if not allows(user.role, self.model.scope_resource, "view") or user.role == "operator":
+        if not allows(user.role, Plan.scope_resource, action) or user.role == "operator":
             return self.none()
         prefix = user.region_prefix
         if not prefix:
             return self.none()
         return self.filter(prefix_q("region_code", prefix) | Q(region_code__in=ancestor_codes(user.region_id)))
+
+
+class PlanManager(ScopedManager.from_queryset(PlanQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class Plan(ScopedModel, TimeStamped):
@@ -68,7 +72,7 @@ class Plan(ScopedModel, TimeStamped):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name="创建人")
 
-    objects = PlanQuerySet.as_manager()
+    objects: ClassVar[PlanManager] = PlanManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "规划"
@@ -182,7 +186,7 @@ class PlanIndicator(models.Model):
 
     @builtins.property
     def is_computed(self) -> bool:
-        return self.definition_id is not None and self.definition.kind == IndicatorDefinition.Kind.COMPUTED
+        return self.definition is not None and self.definition.kind == IndicatorDefinition.Kind.COMPUTED
 
 
 class Milestone(models.Model):
@@ -260,9 +264,9 @@ class ReportedValue(ScopedModel, TimeStamped):
 
     @property
     def indicator_name(self) -> str:
-        if self.plan_indicator_id:
+        if self.plan_indicator is not None:
             return self.plan_indicator.name
-        return self.definition.name if self.definition_id else ""
+        return self.definition.name if self.definition is not None else ""
 
     @property
     def editable(self) -> bool:

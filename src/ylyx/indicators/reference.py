@@ -49,7 +49,8 @@ def _population(region: Region, on: dt.date, field: str) -> float | None:
     if not kids:
         return None
     vals = [_population(k, on, field) for k in kids]
-    return None if any(v is None for v in vals) else float(sum(vals))
+    known = [v for v in vals if v is not None]
+    return None if len(known) < len(vals) else float(sum(known))
 
 
 def metric(name: str, region: Region, on: dt.date) -> float | None:

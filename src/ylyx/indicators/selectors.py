@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from ylyx.core.scoping import prefix_q
@@ -126,7 +126,12 @@ def filing_rows(prefix: str, dates: Sequence[dt.date]) -> dict:
 
 
 def employment_rows(prefix: str, dates: Sequence[dt.date], names: Iterable[str]) -> dict:
-    from ylyx.workforce.models import Certificate, Employment
+    """Practitioners employed on each date, by the employing institution's region.
+
+    Certificates are joined (not probed per row): a practitioner counts once however many certificates
+    match, because every count here is of distinct practitioners.
+    """
+    from ylyx.workforce.models import Employment
 
     names = list(names)
     aggs = {}
@@ -135,11 +140,10 @@ def employment_rows(prefix: str, dates: Sequence[dt.date], names: Iterable[str])
         if "employed" in names:
             aggs[f"employed__{i}"] = Count("practitioner_id", distinct=True, filter=act)
         if "employed_certified" in names:
-            valid = Certificate.objects.filter(
-                Q(expires_on__isnull=True) | Q(expires_on__gte=d),
-                practitioner_id=OuterRef("practitioner_id"), issued_on__lte=d)
-            aggs[f"employed_certified__{i}"] = Count("practitioner_id", distinct=True,
-                                                     filter=act & Q(Exists(valid)))
+            valid = Q(practitioner__certificates__issued_on__lte=d) & (
+                Q(practitioner__certificates__expires_on__isnull=True)
+                | Q(practitioner__certificates__expires_on__gte=d))
+            aggs[f"employed_certified__{i}"] = Count("practitioner_id", distinct=True, filter=act & valid)
         if "social_workers" in names:
             aggs[f"social_workers__{i}"] = Count("practitioner_id", distinct=True,
                                                  filter=act & Q(role="social_worker"))
@@ -173,7 +177,7 @@ def occupancy_rows(prefix: str, dates: Sequence[dt.date]) -> dict:
     residents = list(res_qs.values("institution_id", "region_id").annotate(**res_aggs).order_by())
     inst_ids = sorted({r["institution_id"] for r in residents})
     bed_aggs = {f"b__{i}": Sum("beds", filter=_in_force(d)) for i, d in enumerate(dates)}
-    beds: dict[int, dict] = {}
+    beds: dict[int, Any] = {}
     if inst_ids:
         cap_qs = CapacityRecord.objects.filter(institution_id__in=res_qs.values("institution_id"), status=OPERATING,
                                                valid_from__lte=max(dates))

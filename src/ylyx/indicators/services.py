@@ -123,12 +123,12 @@ def refresh_default_milestones(pi: PlanIndicator, baseline_year: int | None) -> 
         if not m.edited and year not in path:
             m.delete()
     for year, value in path.items():
-        m = existing.get(year)
-        if m is None:
+        current = existing.get(year)
+        if current is None:
             Milestone.objects.create(indicator=pi, year=year, value=value)
-        elif not m.edited and m.value != value:
-            m.value = value
-            m.save(update_fields=["value"])
+        elif not current.edited and current.value != value:
+            current.value = value
+            current.save(update_fields=["value"])
 
 
 @transaction.atomic
@@ -158,12 +158,13 @@ def load_plan(data: dict, defs: dict[str, IndicatorDefinition]) -> tuple[Plan, s
         if k in keep and pi.key != want_key[k]:
             pi.key = f"~{pi.pk}"
             pi.save(update_fields=["key"])
-    new_rows = []
+    new_rows: list[PlanIndicator] = []
     for w in wanted:
-        pi = have.get((w["category"], w["seq"]))
-        if pi is None:
+        found = have.get((w["category"], w["seq"]))
+        if found is None:
             new_rows.append(PlanIndicator(plan=plan, **w))
             continue
+        pi = found
         if any(getattr(pi, k) != w[k] for k in ROW_FIELDS):
             for k in ROW_FIELDS:
                 setattr(pi, k, w[k])
@@ -352,7 +353,8 @@ def _check_value(value: Any) -> float:
 
 
 def _locked(rv: ReportedValue) -> ReportedValue:
-    return ReportedValue.objects.select_for_update().select_related("plan_indicator", "definition").get(pk=rv.pk)
+    return ReportedValue.objects.select_for_update(of=("self",)).select_related("plan_indicator", "definition").get(
+        pk=rv.pk)
 
 
 def update_reported(rv: ReportedValue, user: Any, *, value: Any = None, department: str | None = None,
@@ -538,13 +540,14 @@ def import_reported(user: Any, plan: Plan, data: bytes, max_rows: int = 5000) ->
         if not cells["填报部门"]:
             row_errors.append(f"第{n}行“填报部门”列：不能为空")
         if not row_errors:
+            assert pi is not None and region is not None and value is not None  # no errors: all three parsed
             key = (pi.pk, region.code, year)
             if key in seen:
                 row_errors.append(f"第{n}行：与第{seen[key]}行是同一指标、区划和年份")
             seen[key] = n
         if row_errors:
             errors.extend(row_errors)
-        else:
+        elif pi is not None and region is not None and value is not None:
             parsed.append((n, pi, region, year, value, cells["填报部门"], cells.get("说明", "")))
     if not errors and not parsed:
         errors.append("文件中没有数据行")

@@ -51,6 +51,7 @@ def registry(tree):
     make(wv, "community", "rural_station", [(d(2017, 1, 1), 0, 0, 0, op)])
     make(lv, "community", "meal", [(d(2020, 1, 1), 0, 0, 0, op)])
     make(lv, "elder", "private", [(d(2015, 1, 1), 50, 10, 0, op), (d(2021, 6, 30), 0, 0, 0, "closed")])
+    # No capacity records: not counted until backfill_capacity gives it one (see the test below).
     testing.make_institution(lv, kind="elder", subtype="private", opened_on=d(2019, 1, 1), beds=30, nursing_beds=10)
     make(wv, "elder", "medical", [(d(2023, 1, 1), 80, 60, 0, op)])
     make(tree["chifeng"], "elder", "public", [(d(2010, 1, 1), 500, 400, 0, op)])  # another city
@@ -101,20 +102,20 @@ def registry(tree):
 def test_stats_at_end_of_2020(registry):
     s = registry_stats("150800", D20)
     assert s["region"]["code"] == "150800000000" and s["date"] == "2020-12-31"
-    assert s["population"]["total"] == 1000 and s["population"]["aged_60"] == 200
-    assert s["population"]["aged_60_share"] == 20.0
-    assert s["elder_care"]["total"] == 4  # public, day care, two private (one without capacity records)
-    assert s["elder_care"]["by_subtype"] == {"day_care": 1, "private": 2, "public": 1}
+    assert s["population"]["year"] == 2020 and s["population"]["total"] == 1000
+    assert s["population"]["aged_60"] == 200 and s["population"]["aged_60_share"] == 20.0
+    assert s["elder_care"]["total"] == 3  # public home, day care, private home (closes in 2021)
+    assert s["elder_care"]["by_subtype"] == {"day_care": 1, "private": 1, "public": 1}
     assert s["elder_care"]["rural_stations"] == 1 and s["elder_care"]["meal_points"] == 1
-    assert s["capacity"]["beds"] == 200 and s["capacity"]["elder_beds"] == 180
-    assert s["capacity"]["nursing_beds"] == 60 and s["capacity"]["nursing_bed_share"] == 33.3
+    assert s["capacity"]["beds"] == 170 and s["capacity"]["elder_beds"] == 150
+    assert s["capacity"]["nursing_beds"] == 50 and s["capacity"]["nursing_bed_share"] == 33.3
     assert s["childcare"]["institutions"] == 2 and s["childcare"]["places"] == 50
     assert s["childcare"]["filed"] == 1 and s["childcare"]["affordable_places"] == 30
     assert s["childcare"]["places_per_1000"] == 50.0
     assert s["elderly"]["aged_60"] == 4 and s["elderly"]["aged_65"] == 2 and s["elderly"]["aged_80"] == 1
     assert s["infants"]["under_3"] == 2
     assert s["residents"] == {"total": 2, "nursing_beds_used": 1, "in_elder_institutions": 2,
-                              "occupancy_rate": 1.1}
+                              "occupancy_rate": 2.0}
     assert s["enrolments"]["total"] == 1
     assert s["practitioners"]["by_role"] == {"elder_caregiver": 1, "social_worker": 1}
     assert s["practitioners"]["social_workers_per_1000_elderly"] == 5.0
@@ -123,26 +124,36 @@ def test_stats_at_end_of_2020(registry):
 @pytest.mark.django_db
 def test_stats_follow_later_changes(registry):
     s = registry_stats("150800000000", D22)
-    assert s["elder_care"]["total"] == 3  # the private home closed on 2021-06-30
-    assert s["capacity"]["beds"] == 170 and s["capacity"]["nursing_beds"] == 80
-    assert s["capacity"]["nursing_bed_share"] == 53.3
+    assert s["elder_care"]["total"] == 2  # the private home closed on 2021-06-30
+    assert s["capacity"]["beds"] == 140 and s["capacity"]["nursing_beds"] == 70
+    assert s["capacity"]["nursing_bed_share"] == 58.3
     assert s["childcare"]["filed"] == 1  # one filed in 2021, the other cancelled on 2022-01-01
-    assert s["population"]["total"] is None and s["childcare"]["places_per_1000"] is None  # no 2022 row
+    assert s["population"]["year"] == 2020 and s["population"]["total"] == 1000  # latest row before the date
     assert s["elderly"] == {"aged_60": 5, "aged_65": 2, "aged_80": 0, "tekun": 0, "dibao": 0}
     assert s["residents"]["total"] == 1
     assert s["practitioners"]["by_role"] == {"elder_caregiver": 1, "social_worker": 2}
     assert registry_stats("150800", D23)["elder_care"]["by_subtype"]["medical"] == 1
+    assert registry_stats("150800", dt.date(2019, 12, 31))["population"]["year"] is None  # nothing that early
+
+
+@pytest.mark.django_db
+def test_institutions_without_capacity_records_count_after_backfill(registry):
+    from ylyx.institutions.services import backfill_capacity
+
+    assert backfill_capacity() == 1
+    s = registry_stats("150800", D20)
+    assert s["elder_care"]["by_subtype"]["private"] == 2 and s["capacity"]["beds"] == 200
 
 
 @pytest.mark.django_db
 def test_stats_of_a_county_count_only_its_subtree(registry):
     linhe = registry_stats("150802", D20)
     wuyuan = registry_stats("150821", D20)
-    assert linhe["elder_care"]["total"] == 3 and wuyuan["elder_care"]["total"] == 1
-    assert linhe["capacity"]["beds"] + wuyuan["capacity"]["beds"] == 200
+    assert linhe["elder_care"]["total"] == 2 and wuyuan["elder_care"]["total"] == 1
+    assert linhe["capacity"]["beds"] + wuyuan["capacity"]["beds"] == 170
     assert linhe["elderly"]["aged_60"] + wuyuan["elderly"]["aged_60"] == 4
     assert linhe["population"]["total"] == 600 and wuyuan["population"]["total"] is None
-    assert registry_stats("150802001000", D20)["elder_care"]["total"] == 3  # the town holds the village
+    assert registry_stats("150802001000", D20)["elder_care"]["total"] == 2  # the town holds the village
 
 
 @pytest.mark.django_db
@@ -179,13 +190,12 @@ def api(user, **params):
 @pytest.mark.django_db
 def test_api_answers_inside_scope_only(registry, users):
     ok = api(users["civil_affairs"], region="150800", date="2020-12-31")
-    # The `users` fixture adds the operator's home (100 beds, no capacity records) in 临河区.
-    assert ok.status_code == 200 and ok.data["capacity"]["beds"] == 300
+    assert ok.status_code == 200 and ok.data["capacity"]["beds"] == 170
     assert not FULL_ID.search(ok.content.decode())
     county = users["county_officer"]  # 临河区
     assert api(county, region="150800", date="2020-12-31").status_code == 404
     assert api(county, region="150821", date="2020-12-31").status_code == 404
-    assert api(county, region="150802", date="2020-12-31").data["elder_care"]["total"] == 4
+    assert api(county, region="150802", date="2020-12-31").data["elder_care"]["total"] == 2
     assert api(county, date="2020-12-31").data["region"]["code"] == "150802000000"  # defaults to own region
     assert api(users["town_officer"], region="150802", date="2020-12-31").status_code == 404
     assert api(users["leader"], region="150800", date="2020-12-31").status_code == 200

@@ -138,6 +138,13 @@ def test_small_city_is_consistent_and_has_one_login_per_role(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert all(x.username in text and x.password in text for x in result.logins)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    # The build itself is in the audit trail, and the chain still verifies.
+    from ylyx.audit.models import AuditEvent
+    from ylyx.audit.services import verify_chain
+
+    ev = AuditEvent.objects.get(event_type="demo_build")
+    assert ev.detail["rows"]["people.ElderlyPerson"] == result.counts["people.ElderlyPerson"]
+    assert verify_chain()[0]
     # A second build into a populated database is refused.
     with pytest.raises(DemoError):
         build(SCALE, log=quiet, logins_path=tmp_path / "again.txt")

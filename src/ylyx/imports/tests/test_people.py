@@ -183,7 +183,7 @@ def test_id_number_variants_excel_produces(users, tmp_path):
     rows[0][1] = float(number[:17] + "1")            # a float cell
     rows[1][1] = "1.50802E+17"                        # scientific notation as text
     rows[2][1] = number[:15] + "000"                  # last digits zeroed by Excel
-    rows[3][1] = number.lower().replace("x", "x")     # a good one
+    rows[3][1] = f" {number.lower()} "                  # a good one, with spaces and lower case
     batch = upload(users["county_officer"], write_xlsx(tmp_path / "ids.xlsx", ELDERLY_HEADERS, rows))
     msg = messages(batch)
     assert msg[(2, "身份证号")] == ID_AS_NUMBER
@@ -268,3 +268,15 @@ def test_admission_needs_both_institution_and_date(users, tree, tmp_path):
     rows[1][9] = dt.date(2025, 1, 1)
     batch = upload(users["county_officer"], write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS, rows))
     assert issues(batch) == {(2, "入住日期"), (3, "入住机构信用代码")}
+
+
+def test_messages_never_echo_a_full_id_number(users, tmp_path):
+    rows = elderly_rows(2)
+    rows[0][2] = rows[1][1]          # an ID number pasted into the 性别 column
+    headers = ELDERLY_HEADERS[:]
+    headers[6] = rows[0][1]           # and one used as a header
+    batch = upload(users["county_officer"], write_xlsx(tmp_path / "a.xlsx", headers, rows))
+    texts = list(batch.issues.values_list("column", "message"))
+    assert any("不是有效的选项" in m for _, m in texts)
+    assert any("未识别的列" in m for _, m in texts)
+    assert no_full_id(texts)

@@ -96,3 +96,21 @@ def test_dates_in_several_spellings(users, tmp_path):
     rows.append(elderly_rows(1, start=40)[0] + ["31/01/2024"])
     batch = upload(users["county_officer"], write_xlsx(tmp_path / "a.xlsx", headers, rows))
     assert issues(batch) == {(7, "登记日期")}
+
+
+def test_openpyxl_runs_with_defusedxml():
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_without_defusedxml_the_reader_fails_closed(tmp_path, monkeypatch):
+    import openpyxl
+    import pytest
+
+    from ylyx.imports.reader import BadWorkbook
+
+    path = write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS, elderly_rows(1))
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(BadWorkbook, match="defusedxml"):
+        open_workbook(path)

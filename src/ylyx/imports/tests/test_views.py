@@ -23,6 +23,14 @@ from .fixtures.workbooks import (
 from .helpers import FULL_ID, upload
 
 
+@pytest.fixture
+def private_uploads(settings):
+    """Install PrivateUploadMiddleware where it belongs: after sessions, before CSRF."""
+    mw = list(settings.MIDDLEWARE)
+    mw.insert(mw.index("django.middleware.csrf.CsrfViewMiddleware"), "ylyx.imports.middleware.PrivateUploadMiddleware")
+    settings.MIDDLEWARE = mw
+
+
 def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
@@ -53,7 +61,7 @@ def test_roles_without_import_get_403(users, role):
     assert c.get(reverse("imports:template", args=["elderly"])).status_code == 403
 
 
-def test_anonymous_is_sent_to_login_and_nothing_is_stored(db, tmp_path, private_tmp):
+def test_anonymous_is_sent_to_login_and_nothing_is_stored(db, tmp_path, private_tmp, private_uploads):
     path = write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS, elderly_rows(2))
     resp = post_file(Client(), path)
     assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
@@ -86,7 +94,7 @@ def test_upload_validate_commit_through_the_pages(users, tmp_path, private_tmp):
     assert not any(private_tmp.iterdir())
 
 
-def test_uploads_are_streamed_into_the_private_area(users, tmp_path, private_tmp, monkeypatch):
+def test_uploads_are_streamed_into_the_private_area(users, tmp_path, private_tmp, monkeypatch, private_uploads):
     from ylyx.imports import services
 
     seen = {}
@@ -98,7 +106,11 @@ def test_uploads_are_streamed_into_the_private_area(users, tmp_path, private_tmp
         seen["mode"] = oct((private_tmp / batch.stored_name).stat().st_mode & 0o777)
         return original(batch_id)
 
+    def no_copy(*a, **kw):
+        raise AssertionError("the web upload must not be copied: the handler already wrote it privately")
+
     monkeypatch.setattr(services, "validate", spy)
+    monkeypatch.setattr(services.safety, "store_stream", no_copy)
     resp = post_file(client_for(users["county_officer"]), write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS,
                                                                      elderly_rows(2)))
     assert resp.status_code == 302
@@ -138,7 +150,7 @@ def test_rejected_file_shows_its_message(users, tmp_path):
     assert "不安全的 XML" in body and batch.status == Status.REJECTED
 
 
-def test_form_errors_discard_the_stored_file(users, tmp_path, private_tmp):
+def test_form_errors_discard_the_stored_file(users, tmp_path, private_tmp, private_uploads):
     path = write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS, elderly_rows(2))
     resp = post_file(client_for(users["town_officer"]), path, resource="institution")
     assert resp.status_code == 400
@@ -147,7 +159,7 @@ def test_form_errors_discard_the_stored_file(users, tmp_path, private_tmp):
     assert not any(private_tmp.iterdir())
 
 
-def test_csrf_failure_discards_the_stored_file(users, tmp_path, private_tmp):
+def test_csrf_failure_discards_the_stored_file(users, tmp_path, private_tmp, private_uploads):
     c = Client(enforce_csrf_checks=True)
     c.force_login(users["county_officer"])
     c.cookies["csrftoken"] = "a" * 32  # a cookie but no matching form token: the body is parsed, then refused
@@ -215,3 +227,46 @@ def test_commit_refused_for_rejected_batch(users, tmp_path):
     assert "不能提交" in resp.content.decode() or "已删除" in resp.content.decode()
     assert ElderlyPerson.objects.count() == 0
     assert re.search(r"\d{17}[\dX]", resp.content.decode()) is None
+
+
+def test_id_number_in_a_file_name_is_masked(users, tmp_path):
+    path = write_xlsx(tmp_path / "张三110105194912310021.xlsx", ELDERLY_HEADERS, elderly_rows(1))
+    c = client_for(users["county_officer"])
+    resp = post_file(c, path)
+    batch = ImportBatch.objects.get()
+    assert batch.file_name == "张三110***********0021.xlsx"
+    assert not FULL_ID.search(c.get(resp["Location"]).content.decode())
+
+
+def test_without_the_middleware_uploads_are_copied_into_the_private_area(users, tmp_path, private_tmp, monkeypatch):
+    from ylyx.imports import services
+
+    copies = []
+    original = services.safety.store_stream
+
+    def spy(src, *a, **kw):
+        stored = original(src, *a, **kw)
+        copies.append(stored)
+        return stored
+
+    monkeypatch.setattr(services.safety, "store_stream", spy)
+    resp = post_file(client_for(users["county_officer"]), write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS,
+                                                                     elderly_rows(2)))
+    assert resp.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert [c.name for c in copies] == [batch.stored_name]
+    assert (private_tmp / batch.stored_name).exists()
+
+
+def test_middleware_streams_api_uploads_too(users, tmp_path, private_tmp, monkeypatch, private_uploads):
+    from rest_framework.authtoken.models import Token
+
+    from ylyx.imports import services
+
+    monkeypatch.setattr(services.safety, "store_stream", lambda *a, **k: pytest.fail("copied"))
+    token = Token.objects.create(user=users["county_officer"])
+    with open(write_xlsx(tmp_path / "a.xlsx", ELDERLY_HEADERS, elderly_rows(2)), "rb") as fh:
+        resp = Client().post("/api/imports/", {"file": fh, "resource": "elderly"},
+                             HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert resp.status_code == 201
+    assert ImportBatch.objects.get().stored_name in {p.name for p in private_tmp.iterdir()}

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ylyx.core.stats import flatten, label, registry_stats
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 class Command(BaseCommand):
@@ -31,10 +36,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         flat = flatten(data)
-        width = max(len(label(k)) for k in flat) + 2
+        width = max(_width(label(k)) for k in flat) + 2
         for k, v in flat.items():
             name = label(k)
-            pad = width * 2 - sum(2 if ord(c) > 0x2E80 else 1 for c in name)
+            pad = width - _width(name)
             shown = "—" if v is None else (f"{v:,}" if isinstance(v, int) and not k.endswith(("year", "level", "code"))
                                           else str(v))
             self.stdout.write(f"{name}{' ' * max(1, pad)}{shown}")

@@ -6,7 +6,7 @@
   var charts = JSON.parse(el.textContent);
   document.querySelectorAll(".spark[data-key], .chart[data-key]").forEach(function (node) {
     var c = charts[node.getAttribute("data-key")];
-    if (!c) { return; }
+    if (!c || !c.values.some(function (v) { return v !== null; })) { return; }
     var big = node.classList.contains("chart");
     var chart = echarts.init(node, null, { renderer: "svg" });
     var series = [{ type: "line", data: c.values, connectNulls: false, symbolSize: big ? 6 : 3,
