@@ -238,8 +238,11 @@ def test_id_number_in_a_file_name_is_masked(users, tmp_path):
     assert not FULL_ID.search(c.get(resp["Location"]).content.decode())
 
 
-def test_without_the_middleware_uploads_are_copied_into_the_private_area(users, tmp_path, private_tmp, monkeypatch):
+def test_without_the_middleware_uploads_are_copied_into_the_private_area(users, tmp_path, private_tmp, monkeypatch,
+                                                                         settings):
     from ylyx.imports import services
+
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("PrivateUploadMiddleware")]
 
     copies = []
     original = services.safety.store_stream
