@@ -86,6 +86,8 @@ def run() -> dict:
             raise _Rollback
     except _Rollback:
         pass
+    finally:
+        path.unlink(missing_ok=True)
     total = result.get("validate_seconds", 0) + result.get("commit_seconds", 0)
     rate = ROWS / total if total and result.get("status_after_commit") == "committed" else None
     base = per_row_orm(user)

@@ -6,10 +6,15 @@ from importlib.util import find_spec
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from ylyx.core.stats_api import RegistryStatsView
+
 router = DefaultRouter()
 
 for app in ("institutions", "people", "workforce", "indicators", "imports", "regions"):
     if find_spec(f"ylyx.{app}.api") is not None:
         import_module(f"ylyx.{app}.api").register(router)
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("stats/", RegistryStatsView.as_view(), name="api-stats"),
+    path("", include(router.urls)),
+]

@@ -79,6 +79,7 @@ NOT_SITES = ("rural_station", "meal")  # community facilities that are not å…»è€
 
 def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
     from ylyx.institutions.models import Kind
+    from ylyx.institutions.querysets.selectors import filed_at
     from ylyx.people.models import ElderlyPerson, Enrolment, Infant, Residence
     from ylyx.regions.models import PopulationStat
     from ylyx.workforce.models import Employment
@@ -87,8 +88,6 @@ def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
     prefix = region.prefix
 
     # -- institutions and capacity -----------------------------------------------------------------
-    from ylyx.institutions.querysets.selectors import filed_at
-
     caps = operating(prefix, on)
     groups: dict[tuple[str, str], dict[str, int]] = {}
     for r in caps.values("institution__kind", "institution__subtype").annotate(
@@ -114,8 +113,8 @@ def registry_stats(region_code: str, on: dt.date) -> dict[str, Any]:
 
     # -- population (published) ------------------------------------------------------------------
     ps = PopulationStat.objects.filter(region=region, year__lte=on.year).order_by("-year").first()
-    population: dict[str, Any] = {"year": ps.year if ps else None, "total": None, "households": None, "aged_60": None, "aged_65": None,
-                  "aged_80": None, "under_3": None, "births": None}
+    population: dict[str, Any] = {"year": ps.year if ps else None, "total": None, "households": None,
+                                  "aged_60": None, "aged_65": None, "aged_80": None, "under_3": None, "births": None}
     if ps is not None:
         population.update({k: getattr(ps, k) for k in population if k != "year"})
     population["aged_60_share"] = _ratio(population["aged_60"], population["total"], 100)

@@ -111,6 +111,10 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
         with phase("演示账号"):
             result.logins = _logins(reg, tree, stays)
         w.finish()
+        with phase("规划与指标目录"):
+            from ylyx.indicators.services import load_seed_plans
+
+            load_seed_plans()
         from ylyx.audit.services import record
 
         record(None, "demo_build", reason="生成演示城市（合成数据）",

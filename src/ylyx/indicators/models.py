@@ -271,3 +271,65 @@ class ReportedValue(ScopedModel, TimeStamped):
     @property
     def editable(self) -> bool:
         return self.status in (ReportedStatus.DRAFT, ReportedStatus.RETURNED)
+
+
+class ReportJobQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = "view"):
+        """A report is an export: seeing a job needs the export right on indicators, its region in scope and
+        its plan visible. Nobody changes or deletes jobs through the pages; the sweeper expires them.
+        """
+        if action not in ("view", "export"):
+            return self.none()
+        qs = super().for_user(user, "export")
+        return qs.filter(plan__in=Plan.objects.for_user(user, "export").values("pk"))
+
+
+class ReportJobManager(ScopedManager.from_queryset(ReportJobQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class ReportJob(ScopedModel):
+    """One press of “生成年度报告”: the background task's progress and the files it produced."""
+
+    scope_resource = "indicator"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        ERROR = "error", "失败"
+        EXPIRED = "expired", "已过期"
+
+    IN_PROGRESS: ClassVar[tuple[str, ...]] = (Status.QUEUED, Status.RUNNING)
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="report_jobs", verbose_name="规划")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="区划")
+    year = models.PositiveSmallIntegerField("报告年度")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="申请人")
+    task_id = models.CharField("后台任务编号", max_length=64, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    pdf_path = models.CharField("PDF 文件", max_length=500, blank=True)
+    xlsx_path = models.CharField("Excel 文件", max_length=500, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects: ClassVar[ReportJobManager] = ReportJobManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度报告任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["plan", "region", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.region_id} {self.year}年度报告 #{self.pk}"
+
+    @builtins.property
+    def in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+    @builtins.property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE

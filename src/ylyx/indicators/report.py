@@ -550,20 +550,30 @@ def report_paths(out_dir: Path, plan_code: str, region_code: str, year: int) -> 
     return out_dir / f"{stem}.pdf", out_dir / f"{stem}.xlsx"
 
 
+Progress = Callable[[int, str], None]
+
+
 def build_annual_report(plan: Any, region: Any, year: int, out_dir: Path | str | None = None,
-                        actor: Any = None) -> dict[str, Any]:
-    """Compute the plan's table for the year end, render both files, store them and audit the export."""
+                        actor: Any = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Compute the plan's table for the year end, render both files, store them and audit the export.
+
+    ``progress(percent, message)`` is called before each slow step, so a page can show where it is.
+    """
     from django.conf import settings
 
     from ylyx.audit.services import record
 
+    step = progress or (lambda percent, message: None)
     plan_table = plan_table_function()
     on = min(dt.date(year, 12, 31), timezone.localdate())
+    step(10, "正在计算指标")
     try:
         table = plan_table(plan, region.code, on, with_breakdown=True)
     except ValueError as exc:  # the engine's refusals (unknown region, region outside the plan) are Chinese
         raise ReportError(str(exc)) from exc
+    step(60, "正在生成 PDF")
     pdf = render_pdf(table, year)
+    step(90, "正在生成 Excel")
     xlsx = render_xlsx(table, year)
     folder = Path(out_dir) if out_dir else Path(settings.VAR_DIR) / "reports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -581,19 +591,26 @@ def build_annual_report(plan: Any, region: Any, year: int, out_dir: Path | str |
 
 @task()
 def generate_annual_report(plan_id: int | str, region_code: str, year: int, user_id: int,
-                           out_dir: str | None = None) -> dict[str, Any]:
-    """Background job behind the "生成年度报告" button; the returned dict is the progress shown."""
+                           out_dir: str | None = None, job_id: int | None = None) -> dict[str, Any]:
+    """Background job behind the "生成年度报告" button; the returned dict is the progress shown.
+
+    With ``job_id`` the :class:`~ylyx.indicators.models.ReportJob` row follows along (progress, files,
+    outcome) and the files go to that job's own folder, so two jobs never share a file.
+    """
     from ylyx.audit.services import record
 
+    job = JobProgress(job_id)
     user = None
     try:
+        job.start()
         user = load_user(user_id)
         check_role(user)
         y = check_year(year)
         region = resolve_region(region_code, user)
         plan = resolve_plan(plan_id, user)
         check_region_in_plan(region, plan)
-        return build_annual_report(plan, region, y, out_dir, actor=user)
+        folder = out_dir or (str(job_dir(job_id)) if job_id is not None else None)
+        result = build_annual_report(plan, region, y, folder, actor=user, progress=job.step)
     except ReportError as exc:
         # An expected refusal: the task ends normally and the page shows the message. Denials by a
         # known user are audited (SEC-AUD-1); anything unexpected still fails the task.
@@ -601,4 +618,173 @@ def generate_annual_report(plan_id: int | str, region_code: str, year: int, user
             record(user, "export", None, outcome="denied", reason=str(exc),
                    detail={"report": "annual", "plan": str(plan_id), "region": str(region_code),
                            "year": str(year)})
+        job.fail(str(exc))
         return {"status": "error", "progress": 0, "message": str(exc)}
+    except BaseException:
+        job.fail(f"生成报告时发生系统错误，请稍后重试或联系管理员（任务 #{job_id}）")
+        raise
+    job.done(result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# report jobs: the web side's record of each request, and the sweeper
+
+
+def reports_root() -> Path:
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / "reports"
+
+
+def job_dir(job_id: int) -> Path:
+    return reports_root() / "jobs" / str(int(job_id))
+
+
+def retention_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "REPORT_RETENTION_DAYS", 30))
+
+
+def stored_file(path: str) -> Path | None:
+    """A job's stored file, only when it lies under the reports folder (paths come from the database)."""
+    if not path:
+        return None
+    p = Path(path).resolve()
+    if not p.is_relative_to(reports_root().resolve()):
+        return None
+    return p
+
+
+class JobProgress:
+    """Writes a task's progress to its ReportJob row, one UPDATE at a time so a polling page sees each step.
+
+    A no-op without a job id (the command, or a task enqueued by hand).
+    """
+
+    def __init__(self, job_id: int | None):
+        self.job_id = job_id
+
+    def _update(self, **fields: Any) -> None:
+        if self.job_id is None:
+            return
+        from .models import ReportJob
+
+        ReportJob.objects.filter(pk=self.job_id).exclude(status=ReportJob.Status.EXPIRED).update(**fields)
+
+    def start(self) -> None:
+        from .models import ReportJob
+
+        self._update(status=ReportJob.Status.RUNNING, progress=5, message="正在检查权限")
+
+    def step(self, percent: int, message: str) -> None:
+        self._update(progress=percent, message=message)
+
+    def done(self, result: dict[str, Any]) -> None:
+        from .models import ReportJob
+
+        self._update(status=ReportJob.Status.DONE, progress=100, message="报告已生成", pdf_path=result["pdf"],
+                     xlsx_path=result["xlsx"], finished_at=timezone.now())
+
+    def fail(self, message: str) -> None:
+        from .models import ReportJob
+
+        self._update(status=ReportJob.Status.ERROR, message=message[:500], finished_at=timezone.now())
+
+
+REUSE_MINUTES = 15  # a second press while the first job is still queued or running goes to that job
+
+
+def request_annual_report(user: Any, plan: Any, region: Any, year: int) -> Any:
+    """Record the job and hand it to the task backend; the caller has checked role, scope and year.
+
+    The job row is committed before the task is enqueued, so a worker never looks for a job that is
+    not there yet; the ImmediateBackend runs the task inside ``enqueue``.
+    """
+    from django.db import transaction
+
+    from .models import ReportJob
+
+    with transaction.atomic():
+        recent = timezone.now() - dt.timedelta(minutes=REUSE_MINUTES)
+        job = (ReportJob.objects.filter(plan=plan, region=region, year=year, requested_by=user,
+                                        status__in=ReportJob.IN_PROGRESS, created_at__gte=recent)
+               .order_by("-created_at").first())
+        if job is not None:
+            return job
+        job = ReportJob.objects.create(plan=plan, region=region, year=year, requested_by=user,
+                                       message="等待后台任务处理")
+    try:
+        result = generate_annual_report.enqueue(plan.pk, region.code, year, user.pk, job_id=job.pk)
+    except Exception:
+        JobProgress(job.pk).fail("无法提交后台任务，请稍后重试或联系管理员")
+        raise
+    ReportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+def check_task(job: Any) -> Any:
+    """A job whose task failed outright (the worker crashed past our handler) is shown as failed."""
+    from django_tasks import TaskResultStatus
+
+    if not job.in_progress or not job.task_id:
+        return job
+    try:
+        result = generate_annual_report.get_result(job.task_id)
+    except Exception:  # noqa: BLE001 - backends without stored results (Immediate) or a purged result
+        return job
+    if result.status == TaskResultStatus.FAILED:
+        JobProgress(job.pk).fail(f"生成报告时发生系统错误，请稍后重试或联系管理员（任务 #{job.pk}）")
+        job.refresh_from_db()
+    return job
+
+
+def _unlink(path: Path | None) -> int:
+    if path is None or not path.is_file():
+        return 0
+    path.unlink()
+    return 1
+
+
+def purge_reports(days: int | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the files of jobs older than ``days`` and mark those jobs expired (SEC-RI-2 TTL sweeper).
+
+    Job folders left without a job (a deleted plan) are removed once they are as old.
+    """
+    import shutil
+
+    from ylyx.audit.services import record
+
+    from .models import ReportJob
+
+    days = retention_days() if days is None else days
+    if days < 1:
+        raise ReportError(f"保存天数应为不小于 1 的整数，收到 {days}")
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days)
+    jobs = files = orphans = 0
+    for job in ReportJob.objects.filter(created_at__lt=cutoff).exclude(status=ReportJob.Status.EXPIRED):
+        files += _unlink(stored_file(job.pdf_path)) + _unlink(stored_file(job.xlsx_path))
+        folder = job_dir(job.pk)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.EXPIRED, pdf_path="", xlsx_path="",
+            message=f"报告文件已超过保存期限（{days} 天）并已删除，如需要请重新生成",
+            finished_at=job.finished_at or now)
+        jobs += 1
+    parent = reports_root() / "jobs"
+    if parent.is_dir():
+        live = {str(pk) for pk in ReportJob.objects.exclude(status=ReportJob.Status.EXPIRED)
+                .values_list("pk", flat=True)}
+        for folder in parent.iterdir():
+            if folder.is_dir() and folder.name not in live and folder.stat().st_mtime < cutoff.timestamp():
+                files += sum(1 for f in folder.rglob("*") if f.is_file())
+                shutil.rmtree(folder)
+                orphans += 1
+    if jobs or files or orphans:
+        record(None, "report_purge", None, reason=f"年度报告文件超过保存期限（{days} 天）",
+               detail={"days": days, "jobs": jobs, "files": files, "orphan_folders": orphans})
+    return {"jobs": jobs, "files": files, "orphans": orphans}

@@ -1,4 +1,5 @@
-"""Pages: the dashboard with drill-down and provenance, plans and their targets, and department reporting.
+"""Pages: the dashboard with drill-down and provenance, plans and their targets, department reporting,
+and the annual report (a background job with a progress page and downloads).
 
 Thin: the numbers come from :func:`selectors.plan_table`, changes from :mod:`services`. A region
 outside the user's scope answers 404, like any other record of another region.
@@ -13,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,11 +26,11 @@ from ylyx.core.export import export_watermark
 from ylyx.core.views import Col, ObjectDetailView, ObjectListView
 from ylyx.regions.models import Region, normalise_code
 
-from . import selectors, services
+from . import report, selectors, services
 from .exports import table_workbook
 from .filters import ReportedValueFilter
 from .forms import EntryForm, ImportForm, MilestoneForm, ReportedEditForm, ReturnForm, TargetForm
-from .models import Plan, PlanIndicator, ReportedStatus, ReportedValue
+from .models import Plan, PlanIndicator, ReportedStatus, ReportedValue, ReportJob
 from .results import STATUS_LABELS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,6 +140,10 @@ class DashboardView(LoginRequiredMixin, View):
             "can_see_reported": allows(user.role, "reported_value", "view"),
             "query": {"plan": plan.pk, "region": region.code, "date": on.isoformat()},
         }
+        if ctx["can_export"]:
+            ctx.update(report_years(plan))
+            ctx["recent_reports"] = list(ReportJob.objects.for_user(user).filter(plan=plan, region=region)
+                                         .select_related("requested_by")[:5])
         return render(request, self.template_name, ctx)
 
     def export(self, request, plan, region, on, table) -> HttpResponse:
@@ -150,6 +155,14 @@ class DashboardView(LoginRequiredMixin, View):
         name = f"{plan.code}-{region.code}-{on.isoformat()}.xlsx"
         resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
         return resp
+
+
+def report_years(plan: Plan) -> dict:
+    """The years offered for the annual report, newest first; the default is the last full year."""
+    this_year = timezone.localdate().year
+    first = max(2000, min(plan.first_year, this_year - 1))
+    years = list(range(this_year, first - 1, -1))
+    return {"report_years": years, "report_year": this_year - 1}
 
 
 class ProvenanceView(LoginRequiredMixin, View):
@@ -506,3 +519,80 @@ class ReportedImportView(LoginRequiredMixin, View):
                 return redirect("indicators:reported_list")
         return render(request, self.template, {"form": form, "title": "导入指标填报值", "errors": errors,
                                                "plans": plans}, status=400)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the annual report: a job per request, a progress page polled by htmx, and the downloads
+
+REPORT_TYPES = {"pdf": "application/pdf", "xlsx": XLSX}
+
+
+def _refuse_report(user, reason: str, detail: dict) -> None:
+    """Refusals of the report button are audited (SEC-AUD-1) like the task's own."""
+    record(user, "export", None, outcome="denied", reason=reason, detail={"report": "annual", **detail})
+
+
+class ReportCreateView(LoginRequiredMixin, View):
+    """The “生成年度报告” button: check role, plan, region and year, record the job, enqueue the task."""
+
+    def post(self, request):
+        user = request.user
+        asked = {k: str(request.POST.get(k, ""))[:20] for k in ("plan", "region", "year")}
+        if not allows(user.role, "indicator", "export"):
+            _refuse_report(user, "您的角色没有导出指标报告的权限", asked)
+            raise PermissionDenied("您的角色没有导出指标报告的权限")
+        try:
+            plan = get_plan(user, asked["plan"], "export")
+            region = scoped_region(user, plan, asked["region"])
+        except Http404:
+            _refuse_report(user, "规划或区划不存在或超出管辖范围", asked)
+            raise
+        try:
+            year = report.check_year(asked["year"])
+        except report.ReportError as e:
+            messages.error(request, f"报告年度：{e}")
+            return redirect(f"{reverse('indicators:dashboard')}?plan={plan.pk}&region={region.code}")
+        job = report.request_annual_report(user, plan, region, year)
+        return redirect("indicators:report_job", pk=job.pk)
+
+
+def _job_for(user, pk: int) -> ReportJob:
+    _require(user, "indicator", "export")
+    qs = ReportJob.objects.for_user(user).select_related("plan", "region", "requested_by")
+    return get_object_or_404(qs, pk=pk)
+
+
+class ReportJobView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        job = report.check_task(_job_for(request.user, pk))
+        others = (ReportJob.objects.for_user(request.user).filter(plan=job.plan_id, region=job.region_id)
+                  .exclude(pk=job.pk).select_related("requested_by")[:5])
+        return render(request, "indicators/report_job.html",
+                      {"job": job, "others": others, "title": f"{job.region.name}{job.year}年度报告"})
+
+
+class ReportJobProgressView(LoginRequiredMixin, View):
+    """Polled by htmx every second while the job runs; a finished job's fragment stops the polling."""
+
+    def get(self, request, pk):
+        job = report.check_task(_job_for(request.user, pk))
+        resp = render(request, "indicators/_report_job.html", {"job": job})
+        resp["Cache-Control"] = "no-store"
+        return resp
+
+
+class ReportDownloadView(LoginRequiredMixin, View):
+    def get(self, request, pk, kind):
+        job = _job_for(request.user, pk)
+        if kind not in REPORT_TYPES:
+            raise Http404
+        path = report.stored_file(job.pdf_path if kind == "pdf" else job.xlsx_path)
+        if job.status != ReportJob.Status.DONE or path is None or not path.is_file():
+            raise Http404("报告文件不存在或已超过保存期限")
+        record(request.user, "download", job,
+               detail={"report": "annual", "format": kind, "plan": job.plan.code, "region": job.region_id,
+                       "year": job.year, "file": path.name, "job": job.pk})
+        name = f"{job.plan.title}-{job.region.name}-{job.year}年度实施情况报告.{kind}"
+        resp = FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=REPORT_TYPES[kind])
+        resp["Cache-Control"] = "private, no-store"
+        return resp
