@@ -1,0 +1,25 @@
+"""Every login the demo prints works in Chromium and shows that role's own scope (issue: demo logins)."""
+
+import pytest
+
+from ylyx.demo.build import build
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_every_printed_demo_login_works(page, live_server):
+    result = build(scale=0.02, log=lambda *_: None)
+    assert len(result.logins) >= 9
+    for x in result.logins:
+        login(page, live_server.url, x.username, x.password)
+        assert page.url.rstrip("/") == live_server.url, f"{x.username} did not reach the home page: {page.url}"
+        header = page.inner_text("header")
+        assert x.role_label in header, x.username
+        main = page.inner_text("main")
+        assert "管辖范围" in main
+        if x.role in ("county_officer", "town_officer", "civil_affairs", "health"):
+            assert page.locator(".cards .card").count() >= 1, f"{x.username} sees no counts"
+        page.click("header button:has-text('退出')")
+        page.wait_for_url("**/accounts/login/")
