@@ -83,7 +83,7 @@ def test_pages_and_api_follow_scope(role, resource, users, world):
     user = users[role]
     c = client_for(user)
     detail, edit, _, api = RESOURCES[resource]
-    for label, obj in zip(("own", "other"), world):
+    for label, obj in zip(("own", "other"), world, strict=True):
         obj = obj[resource]
         for url, action in ((reverse(detail, args=[obj.pk]), "view"), (reverse(edit, args=[obj.pk]), "change"),
                             (f"{api}{obj.pk}/", "view")):
@@ -131,3 +131,30 @@ def test_api_lists_never_leak_other_regions(role, users, world):
         ids = {row["id"] for row in resp.json()["results"]}
         assert (world[1][resource].pk in ids) == visible(user, resource, world[1][resource])
         assert not FULL_ID.search(resp.content)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+@pytest.mark.parametrize("resource", list(RESOURCES))
+def test_imports_follow_role_and_scope(role, resource, users, tree, tmp_path, settings):
+    from rest_framework.test import APIClient
+
+    from ylyx.imports.bench_support import make_workbook
+
+    settings.PRIVATE_TMP_DIR = tmp_path / "private"
+    user = users[role]
+    c = APIClient()
+    c.force_authenticate(user)
+    own, other = tree["linhe_village"].code, tree["wuyuan_village"].code
+    path = make_workbook(resource, 2, [own, other], tmp_path / "rows.xlsx")
+    with open(path, "rb") as fh:
+        resp = c.post("/api/imports/", {"file": fh, "resource": resource}, format="multipart")
+    if not allows(user.role, resource, "import"):
+        assert resp.status_code == 403, (role, resource, resp.status_code)
+        return
+    assert resp.status_code in (201, 400), (role, resource, resp.status_code, resp.content[:300])
+    issues = resp.json().get("issues", [])
+    out_of_scope_rows = {i["row"] for i in issues if "管辖范围" in i["message"]}
+    prefix = user.region_prefix
+    expected = {row for row, code in ((2, own), (3, other)) if not code.startswith(prefix)}
+    assert out_of_scope_rows == expected, (role, resource, issues)
+    assert not FULL_ID.search(resp.content)

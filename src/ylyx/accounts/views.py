@@ -1,9 +1,10 @@
 """Login, logout and password change; lockout comes from django-axes (by username and IP)."""
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash, views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
 from django.shortcuts import redirect, render
 

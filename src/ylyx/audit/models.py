@@ -55,3 +55,6 @@ class AuditMaintenance(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "审计维护开关"
+
+    def __str__(self) -> str:
+        return "开启" if self.enabled else "关闭"

@@ -6,7 +6,6 @@ from django.db import transaction
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
-
 ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                      "PATCH": "change", "DELETE": "delete"}
 
