@@ -80,3 +80,14 @@ def test_security_headers(client):
 
 def test_debug_is_off_outside_dev():
     assert settings.DEBUG is False
+
+
+def test_openapi_schema_generates_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text(encoding="utf-8")
+    for path in ("/api/institutions/", "/api/elderly/", "/api/infants/", "/api/practitioners/", "/api/imports/",
+                 "/api/plans/", "/api/stats/"):
+        assert f"{path}:" in text, path
