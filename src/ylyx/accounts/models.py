@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -25,8 +25,6 @@ class User(AbstractUser):
     must_change_password = models.BooleanField("首次登录须改密码", default=False)
     valid_until = models.DateField("账号有效期至", null=True, blank=True)
 
-    objects = UserManager()
-
     class Meta:
         verbose_name = verbose_name_plural = "用户"
         constraints = [models.UniqueConstraint(Lower("username"), name="user_username_ci_unique")]
@@ -36,7 +34,7 @@ class User(AbstractUser):
 
     @property
     def region_prefix(self) -> str:
-        if self.region_id is None:
+        if self.region_id is None or self.region is None:
             return ""
         return self.region_id[: PREFIX_LEN[self.region.level]]
 

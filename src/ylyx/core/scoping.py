@@ -8,7 +8,7 @@ outside their scope.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -19,7 +19,7 @@ class ScopedQuerySet(models.QuerySet):
     def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
         from ylyx.accounts.roles import allows, domains_for
 
-        model = self.model
+        model = cast("type[ScopedModel]", self.model)  # only ScopedModel.objects hands out this queryset
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if not allows(user.role, model.scope_resource, action):

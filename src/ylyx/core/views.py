@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -26,6 +26,9 @@ from ylyx.regions.models import Region
 from .export import export_watermark, workbook_response
 from .scoping import prefix_q
 
+if TYPE_CHECKING:
+    from ylyx.accounts.models import User
+
 
 @dataclass(frozen=True)
 class Col:
@@ -36,7 +39,14 @@ class Col:
     link: bool = False
 
 
-class ScopedMixin(LoginRequiredMixin):
+class AuthenticatedHttpRequest(HttpRequest):
+    """What a view behind LoginRequiredMixin handles: the user is signed in, never AnonymousUser."""
+
+    user: User
+
+
+class ScopedMixin(LoginRequiredMixin, View):
+    request: AuthenticatedHttpRequest
     model: Any = None
     action = "view"
 

@@ -47,7 +47,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_issues(self, batch: ImportBatch) -> list[dict]:
-        return ImportIssueSerializer(batch.issues.all()[:MAX_ISSUES_IN_JSON], many=True).data
+        # many=True makes a ListSerializer whose .data is a list; the stubs type it as the single-object dict.
+        return ImportIssueSerializer(batch.issues.all()[:MAX_ISSUES_IN_JSON], many=True).data  # type: ignore[return-value]
 
     def get_errors_url(self, batch: ImportBatch) -> str:
         return reverse("imports:errors", args=[batch.pk]) if batch.issue_count else ""

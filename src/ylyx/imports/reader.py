@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
@@ -56,7 +56,7 @@ def column_index(letters: str) -> int:
     return n
 
 
-def _refuse(*_args: Any) -> None:
+def _refuse(*_args: Any) -> NoReturn:
     raise UnsafeXml("文件包含不安全的 XML 内容（DTD 或实体定义），已拒绝")
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from django.db import models
 from django.db.models import Count
 
 from ylyx.core import crypto, mask
@@ -78,16 +79,24 @@ def masked(values: dict[str, Any], maskers: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class RegistrySpec(Spec):
+# The registry models an import creates and updates; each spec is checked against its own model.
+RegistryModel = TypeVar("RegistryModel", Institution, ElderlyPerson, Infant, Practitioner)
+PersonModel = TypeVar("PersonModel", ElderlyPerson, Infant, Practitioner)
+
+
+class RegistrySpec(Spec, Generic[RegistryModel]):
     """Shared diffing and writing for records keyed by a natural key, with plain fields mapped 1:1."""
 
+    model: type[RegistryModel]
     # column key -> model attribute; filled by subclasses
     fields: dict[str, str] = {}
     maskers: dict[str, Any] = {}
 
     def field_default(self, attname: str) -> Any:
         name = attname[:-3] if attname.endswith("_id") else attname
-        return self.model._meta.get_field(name).get_default()
+        field = self.model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # attnames in ``fields`` are concrete columns, never relations
+        return field.get_default()
 
     def new_values(self, row: Row) -> dict[str, Any]:
         """Values of the columns present in the file; a blank cell resets the field to its default."""
@@ -116,10 +125,11 @@ class RegistrySpec(Spec):
         groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
         for r in rows:
             groups[tuple(sorted(r.data or {}))].append(r)
-        pks = []
+        pks: list[int] = []
+        fields: tuple[str, ...]
         for fields, group in groups.items():
             for part in chunks(group, UPDATE_BATCH):
-                objs = []
+                objs: list[RegistryModel] = []
                 for r in part:
                     obj = self.model(pk=r.pk, **(r.data or {}))
                     obj.updated_at = ctx.now
@@ -171,7 +181,7 @@ def _institution_columns() -> list[Column]:
 CAPACITY_FIELDS = ("beds", "nursing_beds", "places", "affordable_places", "status")
 
 
-class InstitutionSpec(RegistrySpec):
+class InstitutionSpec(RegistrySpec[Institution]):
     resource = "institution"
     label = "机构"
     model = Institution
@@ -305,7 +315,7 @@ def _person_columns(extra: list[Column]) -> list[Column]:
     ]
 
 
-class PersonSpec(RegistrySpec):
+class PersonSpec(RegistrySpec[PersonModel]):
     """Elderly persons, infants and practitioners: identity by blind index, masked audit, optional links."""
 
     key_column = "id_number"
@@ -489,7 +499,7 @@ def _elderly_extra() -> list[Column]:
     ]
 
 
-class ElderlySpec(PersonSpec):
+class ElderlySpec(PersonSpec[ElderlyPerson]):
     resource = "elderly"
     label = "老年人"
     model = ElderlyPerson
@@ -588,7 +598,7 @@ def _infant_extra() -> list[Column]:
     ]
 
 
-class InfantSpec(PersonSpec):
+class InfantSpec(PersonSpec[Infant]):
     resource = "infant"
     label = "婴幼儿"
     model = Infant
@@ -688,7 +698,7 @@ def enrolment_counts(class_ids: set[int]) -> dict[int, int]:
     return out
 
 
-class PractitionerSpec(PersonSpec):
+class PractitionerSpec(PersonSpec[Practitioner]):
     resource = "practitioner"
     label = "从业人员"
     model = Practitioner

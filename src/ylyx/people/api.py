@@ -6,10 +6,10 @@ and ``phone`` are write-only. The full value is one POST to ``…/{id}/reveal/``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -69,6 +69,7 @@ class RevealResultSerializer(serializers.Serializer):
 class ScopedPeopleViewSet(ScopedViewSet):
     """List/retrieve through ``for_user``; create/update call the service; no delete."""
 
+    queryset: QuerySet[ElderlyPerson | Infant]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     permission_classes = [IsAuthenticated, ResourcePermission]
     select_related: tuple[str, ...] = ()
@@ -135,8 +136,10 @@ class PersonSerializer(serializers.Serializer):
     sex = serializers.ChoiceField(choices=SEX, required=False, allow_blank=True)
     region = serializers.CharField(source="region_id", required=False, max_length=12, help_text="12 位区划代码")
     region_name = serializers.CharField(source="region.name", read_only=True)
-    address = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
-    address_masked = serializers.SerializerMethodField()
+    # ClassVar so a subclass may drop them with ``= None`` (DRF's way; practitioners have no address).
+    address: ClassVar[serializers.CharField | None] = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=200)
+    address_masked: ClassVar[serializers.SerializerMethodField | None] = serializers.SerializerMethodField()
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -267,6 +270,7 @@ class EnrolmentSerializer(serializers.Serializer):
 class StayViewSet(ScopedViewSet):
     """Create = 入住/入托 through the rules; update may only set the end date (离院/离托)."""
 
+    queryset: QuerySet[Residence | Enrolment]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     permission_classes = [IsAuthenticated, ResourcePermission]
     select_related: tuple[str, ...] = ()

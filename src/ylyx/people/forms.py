@@ -6,6 +6,7 @@ masked value as a hint, and an empty field means "unchanged".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -143,8 +144,9 @@ class DateReasonForm(forms.Form):
     on = forms.DateField(label="日期", widget=DATE, initial=_today)
     reason = forms.CharField(label="说明", max_length=200, required=False)
 
-    def __init__(self, *args, label: str = "日期", prefix: str = "act", **kwargs):
-        super().__init__(*args, prefix=prefix, **kwargs)
+    def __init__(self, data: Mapping[str, Any] | None = None, *, label: str = "日期", prefix: str = "act",
+                 **kwargs: Any) -> None:
+        super().__init__(data, prefix=prefix, **kwargs)
         self.fields["on"].label = label
 
 

@@ -348,6 +348,7 @@ def enrol(user: Any, infant: Infant, childcare_class: ChildcareClass, on: Any, r
         if on and infant.birth_date and on < infant.birth_date:
             errors.add("started_on", "入托日期不能早于出生日期")
         errors.raise_if_any()
+        assert klass is not None and infant.birth_date is not None  # no errors: class found, birth date known
         if Enrolment.objects.filter(_open_after(on), infant=infant).exists():
             raise ValidationError(["该婴幼儿已在托，请先办理离托"])
         refusals = rules.check_enrolment(rules.EnrolmentCheck(

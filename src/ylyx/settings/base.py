@@ -77,7 +77,7 @@ TEMPLATES = [
 ]
 
 
-def sqlite_config(path: Path) -> dict:
+def sqlite_config(path: Path) -> dj_database_url.DBConfig:
     """SQLite as security.md REL-2 asks: WAL, synchronous=FULL, foreign keys, IMMEDIATE transactions."""
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -127,6 +127,7 @@ def add_certificate(user: Any, practitioner: Practitioner, data: dict) -> Certif
         if issued and expires and expires < issued:
             errors.add("expires_on", "有效期至不能早于发证日期")
         errors.raise_if_any()
+        assert name is not None and issued is not None  # no errors: both required values parsed
         cert = Certificate.objects.create(practitioner=p, name=name, number=number, level=level, issuer=issuer,
                                           issued_on=issued, expires_on=expires)
         ensure_in_scope(p, user, "change")
@@ -154,6 +155,7 @@ def add_training(user: Any, practitioner: Practitioner, data: dict) -> TrainingR
         if not 0 <= hours <= 2000:
             errors.add("hours", "学时应在 0—2000 之间")
         errors.raise_if_any()
+        assert course is not None and completed is not None  # no errors: both required values parsed
         tr = TrainingRecord.objects.create(practitioner=p, course=course, provider=provider, hours=hours,
                                            completed_on=completed, passed=bool(data.get("passed", True)))
         ensure_in_scope(p, user, "change")
@@ -182,6 +184,7 @@ def add_employment(user: Any, practitioner: Practitioner, data: dict) -> Employm
         if inst is not None and ended is None and p.employments.filter(institution=inst, ended_on__isnull=True).exists():
             errors.add("institution", "该人员已在此机构任职，请先登记离职")
         errors.raise_if_any()
+        assert inst is not None and started is not None  # no errors: institution found, start date parsed
         emp = Employment.objects.create(practitioner=p, institution=inst, role=role,
                                         full_time=bool(data.get("full_time", True)), started_on=started,
                                         ended_on=ended)

@@ -17,7 +17,7 @@ def assert_no_full_id(text: str) -> None:
 
 def xlsx_text(content: bytes) -> str:
     wb = load_workbook(io.BytesIO(content), read_only=True)
-    cells = []
+    cells: list[str] = []
     for ws in wb.worksheets:
         for row in ws.iter_rows(values_only=True):
             cells.extend("" if v is None else str(v) for v in row)
