@@ -7,6 +7,7 @@ index, the region-scope check, the masked audit snapshot and the "show full" (PI
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.utils.dateparse import parse_date
 
 from ylyx.audit.services import record, record_security_event
 from ylyx.core import crypto, mask
+from ylyx.core.scoping import ensure_in_scope
 from ylyx.core.validators import validate_id_number, validate_phone
 from ylyx.regions.models import Region
 
@@ -246,6 +248,41 @@ def snapshot(obj: Any, fields: tuple[str, ...] = ()) -> dict:
 def changed(before: dict, after: dict) -> tuple[dict, dict]:
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+Apply = Callable[[Any, Any, dict, bool], list[str]]
+
+
+def create_person(user: Any, model: Any, data: dict, apply: Apply, fields: tuple[str, ...],
+                  reason: str) -> tuple[Any, list[str]]:
+    """The create path every ID-carrying register shares: apply, save, re-check scope, audit."""
+    with transaction.atomic():
+        obj = model()
+        warnings = apply(user, obj, data, True)
+        save_unique(obj)
+        ensure_in_scope(obj, user, "change")
+        record(user, "create", obj, after=snapshot(obj, fields), reason=clean_reason(reason),
+               detail={"warnings": warnings} if warnings else None)
+    return obj, warnings
+
+
+def update_person(user: Any, model: Any, pk: Any, data: dict, apply: Apply, fields: tuple[str, ...],
+                  reason: str) -> tuple[Any, list[str]]:
+    """The update path: lock through the scope, apply, save, re-check, audit only what changed."""
+    with transaction.atomic():
+        obj = lock_scoped(model, user, "change", pk)
+        before = snapshot(obj, fields)
+        warnings = apply(user, obj, data, False)
+        save_unique(obj)
+        ensure_in_scope(obj, user, "change")
+        b, a = changed(before, snapshot(obj, fields))
+        record(user, "update", obj, before=b, after=a, reason=clean_reason(reason),
+               detail={"warnings": warnings} if warnings else None)
+    return obj, warnings
+
+
+def clean_reason(reason: str) -> str:
+    return (reason or "").strip()[:500]
 
 
 # --- "show full" (security.md PI-5) -------------------------------------------------------------

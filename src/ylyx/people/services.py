@@ -29,13 +29,13 @@ from .identity import (
     apply_choice,
     apply_identity,
     as_date,
-    changed,
+    clean_reason,
     clean_text,
+    create_person,
     lock_scoped,
     not_future,
-    save_unique,
     scoped_region,
-    snapshot,
+    update_person,
 )
 from .models import BedType, ElderlyPerson, Enrolment, Infant, Residence
 
@@ -49,8 +49,7 @@ def _require(user: Any, resource: str, action: str, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _reason(reason: str) -> str:
-    return (reason or "").strip()[:500]
+_reason = clean_reason
 
 
 def _open_after(on: dt.date) -> Q:
@@ -89,28 +88,12 @@ def _apply_elderly(user: Any, person: ElderlyPerson, data: dict, creating: bool)
 def create_elderly(user: Any, data: dict, reason: str = "") -> tuple[ElderlyPerson, list[str]]:
     """登记老年人. Returns the person and warnings to show (e.g. sex disagrees with the ID)."""
     _require(user, "elderly", "add", "无权新增老年人信息")
-    with transaction.atomic():
-        person = ElderlyPerson()
-        warnings = _apply_elderly(user, person, data, creating=True)
-        save_unique(person)
-        ensure_in_scope(person, user, "change")
-        record(user, "create", person, after=snapshot(person, ELDERLY_FIELDS), reason=_reason(reason),
-               detail={"warnings": warnings} if warnings else None)
-    return person, warnings
+    return create_person(user, ElderlyPerson, data, _apply_elderly, ELDERLY_FIELDS, reason)
 
 
 def update_elderly(user: Any, person: ElderlyPerson, data: dict, reason: str = "") -> tuple[ElderlyPerson, list[str]]:
     _require(user, "elderly", "change", "无权修改老年人信息")
-    with transaction.atomic():
-        person = lock_scoped(ElderlyPerson, user, "change", person.pk)
-        before = snapshot(person, ELDERLY_FIELDS)
-        warnings = _apply_elderly(user, person, data, creating=False)
-        save_unique(person)
-        ensure_in_scope(person, user, "change")
-        b, a = changed(before, snapshot(person, ELDERLY_FIELDS))
-        record(user, "update", person, before=b, after=a, reason=_reason(reason),
-               detail={"warnings": warnings} if warnings else None)
-    return person, warnings
+    return update_person(user, ElderlyPerson, person.pk, data, _apply_elderly, ELDERLY_FIELDS, reason)
 
 
 def _end_stays(user: Any, stays, on: dt.date, event: str, reason: str, errors: Errors, field: str) -> None:
@@ -270,28 +253,12 @@ def _apply_infant(user: Any, infant: Infant, data: dict, creating: bool) -> list
 def create_infant(user: Any, data: dict, reason: str = "") -> tuple[Infant, list[str]]:
     """登记婴幼儿: guardian required; birth date and sex come from the ID."""
     _require(user, "infant", "add", "无权新增婴幼儿信息")
-    with transaction.atomic():
-        infant = Infant()
-        warnings = _apply_infant(user, infant, data, creating=True)
-        save_unique(infant)
-        ensure_in_scope(infant, user, "change")
-        record(user, "create", infant, after=snapshot(infant, INFANT_FIELDS), reason=_reason(reason),
-               detail={"warnings": warnings} if warnings else None)
-    return infant, warnings
+    return create_person(user, Infant, data, _apply_infant, INFANT_FIELDS, reason)
 
 
 def update_infant(user: Any, infant: Infant, data: dict, reason: str = "") -> tuple[Infant, list[str]]:
     _require(user, "infant", "change", "无权修改婴幼儿信息")
-    with transaction.atomic():
-        infant = lock_scoped(Infant, user, "change", infant.pk)
-        before = snapshot(infant, INFANT_FIELDS)
-        warnings = _apply_infant(user, infant, data, creating=False)
-        save_unique(infant)
-        ensure_in_scope(infant, user, "change")
-        b, a = changed(before, snapshot(infant, INFANT_FIELDS))
-        record(user, "update", infant, before=b, after=a, reason=_reason(reason),
-               detail={"warnings": warnings} if warnings else None)
-    return infant, warnings
+    return update_person(user, Infant, infant.pk, data, _apply_infant, INFANT_FIELDS, reason)
 
 
 def record_infant_move_out(user: Any, infant: Infant, on: Any, reason: str = "") -> Infant:

@@ -23,11 +23,12 @@ from ylyx.people.identity import (
     as_date,
     changed,
     clean_text,
+    create_person,
     lock_scoped,
     not_future,
-    save_unique,
     scoped_region,
     snapshot,
+    update_person,
 )
 
 from .models import Certificate, Employment, Practitioner, PractitionerRole, TrainingRecord
@@ -87,29 +88,13 @@ def _snap(p: Practitioner) -> dict:
 
 def create_practitioner(user: Any, data: dict, reason: str = "") -> tuple[Practitioner, list[str]]:
     _require(user, "add", "无权新增从业人员")
-    with transaction.atomic():
-        p = Practitioner()
-        warnings = _apply(user, p, data, creating=True)
-        save_unique(p)
-        ensure_in_scope(p, user, "change")
-        record(user, "create", p, after=_snap(p), reason=(reason or "").strip(),
-               detail={"warnings": warnings} if warnings else None)
-    return p, warnings
+    return create_person(user, Practitioner, data, _apply, FIELDS, reason)
 
 
 def update_practitioner(user: Any, practitioner: Practitioner, data: dict,
                         reason: str = "") -> tuple[Practitioner, list[str]]:
     _require(user, "change", "无权修改从业人员信息")
-    with transaction.atomic():
-        p = lock_scoped(Practitioner, user, "change", practitioner.pk)
-        before = _snap(p)
-        warnings = _apply(user, p, data, creating=False)
-        save_unique(p)
-        ensure_in_scope(p, user, "change")
-        b, a = changed(before, _snap(p))
-        record(user, "update", p, before=b, after=a, reason=(reason or "").strip(),
-               detail={"warnings": warnings} if warnings else None)
-    return p, warnings
+    return update_person(user, Practitioner, practitioner.pk, data, _apply, FIELDS, reason)
 
 
 def add_certificate(user: Any, practitioner: Practitioner, data: dict) -> Certificate:
