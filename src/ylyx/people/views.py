@@ -307,49 +307,50 @@ class AdmitView(ActionView):
         services.admit(request.user, obj, cd["institution"], cd["bed_type"], cd["started_on"], cd["reason"])
 
 
-class DischargeView(ActionView):
+class DateActionView(ActionView):
+    """An action that takes a date and a reason (离院, 死亡, 迁出, 离托) and calls one service."""
+
+    date_label = ""
+    service: Any = None
+
+    def build_form(self, request):
+        return DateReasonForm(request.POST, label=self.date_label, prefix=self.form_key.removesuffix("_form"))
+
+    def perform(self, request, obj, form):
+        type(self).service(request.user, obj, form.cleaned_data["on"], form.cleaned_data["reason"])
+
+
+class DischargeView(DateActionView):
     model = Residence
     detail_view = ElderlyDetailView
     form_key = "discharge_form"
     success_message = "已办理离院"
     field_map = {"ended_on": "on"}
-
-    def build_form(self, request):
-        return DateReasonForm(request.POST, label="离院日期", prefix="discharge")
-
-    def perform(self, request, obj, form):
-        services.discharge(request.user, obj, form.cleaned_data["on"], form.cleaned_data["reason"])
+    date_label = "离院日期"
+    service = staticmethod(services.discharge)
 
     def person_of(self, obj):
         return obj.person
 
 
-class DeathView(ActionView):
+class DeathView(DateActionView):
     model = ElderlyPerson
     detail_view = ElderlyDetailView
     form_key = "death_form"
     success_message = "已登记死亡，在住记录已同日离院"
     field_map = {"died_on": "on"}
-
-    def build_form(self, request):
-        return DateReasonForm(request.POST, label="死亡日期", prefix="death")
-
-    def perform(self, request, obj, form):
-        services.record_death(request.user, obj, form.cleaned_data["on"], form.cleaned_data["reason"])
+    date_label = "死亡日期"
+    service = staticmethod(services.record_death)
 
 
-class ElderlyMoveOutView(ActionView):
+class ElderlyMoveOutView(DateActionView):
     model = ElderlyPerson
     detail_view = ElderlyDetailView
     form_key = "move_out_form"
     success_message = "已登记迁出"
     field_map = {"moved_out_on": "on"}
-
-    def build_form(self, request):
-        return DateReasonForm(request.POST, label="迁出日期", prefix="move_out")
-
-    def perform(self, request, obj, form):
-        services.record_move_out(request.user, obj, form.cleaned_data["on"], form.cleaned_data["reason"])
+    date_label = "迁出日期"
+    service = staticmethod(services.record_move_out)
 
 
 class EnrolView(ActionView):
@@ -367,35 +368,27 @@ class EnrolView(ActionView):
         services.enrol(request.user, obj, cd["childcare_class"], cd["started_on"], cd["reason"])
 
 
-class WithdrawView(ActionView):
+class WithdrawView(DateActionView):
     model = Enrolment
     detail_view = InfantDetailView
     form_key = "withdraw_form"
     success_message = "已办理离托"
     field_map = {"ended_on": "on"}
-
-    def build_form(self, request):
-        return DateReasonForm(request.POST, label="离托日期", prefix="withdraw")
-
-    def perform(self, request, obj, form):
-        services.withdraw(request.user, obj, form.cleaned_data["on"], form.cleaned_data["reason"])
+    date_label = "离托日期"
+    service = staticmethod(services.withdraw)
 
     def person_of(self, obj):
         return obj.infant
 
 
-class InfantMoveOutView(ActionView):
+class InfantMoveOutView(DateActionView):
     model = Infant
     detail_view = InfantDetailView
     form_key = "move_out_form"
     success_message = "已登记迁出"
     field_map = {"moved_out_on": "on"}
-
-    def build_form(self, request):
-        return DateReasonForm(request.POST, label="迁出日期", prefix="move_out")
-
-    def perform(self, request, obj, form):
-        services.record_infant_move_out(request.user, obj, form.cleaned_data["on"], form.cleaned_data["reason"])
+    date_label = "迁出日期"
+    service = staticmethod(services.record_infant_move_out)
 
 
 # --- create / edit -------------------------------------------------------------------------------
