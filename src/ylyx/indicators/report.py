@@ -228,13 +228,13 @@ def trend_chart_svg(row: IndicatorRow) -> SafeString | None:
     colour = STATUS_COLOURS.get(shown_status(row.status, row.value), "#1565c0")
     segment: list[str] = []
     segments: list[list[str]] = []
-    for y, v in row.trend:  # a missing year breaks the line rather than bridging it
-        if v is None:
+    for y, point in row.trend:  # a missing year breaks the line rather than bridging it
+        if point is None:
             if segment:
                 segments.append(segment)
             segment = []
         else:
-            segment.append(f"{px(y):.1f},{py(float(v)):.1f}")
+            segment.append(f"{px(y):.1f},{py(float(point)):.1f}")
     if segment:
         segments.append(segment)
     for seg in segments:

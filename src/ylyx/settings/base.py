@@ -177,6 +177,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 AUDIT_RETENTION_DAYS = 365
+REPORT_RETENTION_DAYS = 30
 
 # Childcare rules (standards.md §2.1 [S]); configurable, see docs/standards-config.md.
 CHILDCARE_CLASS_RULES = {

@@ -43,9 +43,8 @@ def compact(text: str) -> str:
 
 
 def download(resp) -> bytes:
-    data = b"".join(resp.streaming_content)
-    resp.close()
-    return data
+    """Reading the stream to the end closes the file (the test client's wrapper closes the response)."""
+    return b"".join(resp.streaming_content)
 
 
 @pytest.fixture
@@ -326,11 +325,13 @@ def test_refusal_inside_the_task_is_shown_on_the_job(users, small, tree):
     assert job.pdf_path == "" and not report.job_dir(job.pk).exists()
 
 
-def test_dashboard_lists_recent_reports_and_hides_the_button_without_export(client, users, small, tree):
+def test_dashboard_lists_recent_reports_of_its_region(client, users, small, tree):
     job = make_done_job(small, tree["linhe"], users["county_officer"])
+    city_job = make_done_job(small, tree["city"], users["civil_affairs"])
     client.force_login(users["county_officer"])
     page = body(client.get(f"{reverse('indicators:dashboard')}?plan={small.pk}"))
     assert "最近的报告（1）" in page and reverse("indicators:report_job", args=[job.pk]) in page
+    assert reverse("indicators:report_job", args=[city_job.pk]) not in page  # the city's job is above 临河区
     client.force_login(users["inspector"])
     assert client.get(reverse("indicators:dashboard")).status_code == 403
 
@@ -342,7 +343,8 @@ def test_download_refuses_a_path_outside_the_reports_folder(client, users, small
     ReportJob.objects.filter(pk=job.pk).update(pdf_path=str(outside))
     client.force_login(users["county_officer"])
     assert client.get(job_urls(job)["pdf"]).status_code == 404
-    assert client.get(job_urls(job)["xlsx"]).status_code == 200
+    resp = client.get(job_urls(job)["xlsx"])
+    assert resp.status_code == 200 and download(resp) == b"PK test"
 
 
 # ---------------------------------------------------------------------------------------------------
