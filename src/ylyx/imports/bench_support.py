@@ -86,3 +86,20 @@ def make_workbook(resource: str, n_rows: int, region_codes: Sequence[str], path:
         ws.append(_row(resource, i, codes[i % len(codes)]))
     wb.save(path)
     return path
+
+
+def elderly_service_data(i: int, region: str) -> dict:
+    """Row i of an elderly workbook as the single-record service (people.services.create_elderly) takes it.
+
+    The benchmark's per-row baseline registers these through the service, so both paths write the same
+    person: labels become stored choice values, everything else is the cell value.
+    """
+    from ylyx.people.models import Disability, EconomicStatus, LivingSituation
+
+    name, number, sex, phone, code, address, living, economic, special, disability, registered = \
+        _row("elderly", i, region)
+    stored = {label: value for choices in (LivingSituation, EconomicStatus, Disability)
+              for value, label in choices.choices}
+    return {"name": name, "id_number": number, "sex": "M" if sex == "男" else "F", "phone": phone, "region": code,
+            "address": address, "living_situation": stored[living], "economic_status": stored[economic],
+            "special_family": special == "是", "disability": stored[disability], "registered_on": registered}

@@ -90,6 +90,8 @@ def echo(value: Any, n: int = 20) -> str:
 
 
 def _as_text(value: Any) -> str:
+    if type(value) is str:  # the common case, first
+        return value.strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -162,9 +164,10 @@ def _choice_lookup(choices: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return out
 
 
-def parse_choice(value: Any, col: Column) -> str:
+def parse_choice(value: Any, col: Column, lookup: dict[str, str] | None = None) -> str:
     text = _as_text(value)
-    lookup = _choice_lookup(col.choices)
+    if lookup is None:
+        lookup = _choice_lookup(col.choices)
     stored = lookup.get(text)
     if stored is None:
         stored = lookup.get(_choice_key(text))
@@ -259,32 +262,42 @@ def parse_text(value: Any, col: Column) -> str:
 
 def parse_cell(col: Column, value: Any) -> Any:
     """Parse a non-blank cell; blanks are handled by the caller (required / default)."""
-    if isinstance(value, CellError):
-        raise CellInvalid(f"单元格为错误值 {value.code}，请改为实际数据")
-    kind = col.kind
-    if kind == "text":
-        return parse_text(value, col)
-    if kind == "id_number":
-        return parse_id_number(value)
-    if kind == "uscc":
-        return parse_uscc(value)
-    if kind == "region":
-        return parse_region(value)
-    if kind == "phone":
-        return parse_phone(value)
-    if kind == "choice":
-        return parse_choice(value, col)
-    if kind == "bool":
-        return parse_bool(value)
-    if kind == "int":
-        return parse_int(value, col)
-    if kind == "decimal":
-        return parse_decimal(value, col)
-    if kind == "float":
-        return parse_float(value, col)
-    if kind == "date":
-        return parse_date(value)
-    raise ValueError(f"unknown column kind {kind}")
+    return parser_for(col)(value)
+
+
+PARSERS: dict[str, Any] = {
+    "text": parse_text,
+    "id_number": lambda value, col: parse_id_number(value),
+    "uscc": lambda value, col: parse_uscc(value),
+    "region": lambda value, col: parse_region(value),
+    "phone": lambda value, col: parse_phone(value),
+    "choice": parse_choice,
+    "bool": lambda value, col: parse_bool(value),
+    "int": parse_int,
+    "decimal": parse_decimal,
+    "float": parse_float,
+    "date": lambda value, col: parse_date(value),
+}
+
+
+def parser_for(col: Column):
+    """The cell parser of a column, looked up once per column rather than once per cell."""
+    try:
+        fn = PARSERS[col.kind]
+    except KeyError:
+        raise ValueError(f"unknown column kind {col.kind}") from None
+    if col.kind == "choice":
+        lookup = _choice_lookup(col.choices)
+
+        def fn(value: Any, col: Column) -> Any:
+            return parse_choice(value, col, lookup)
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, CellError):
+            raise CellInvalid(f"单元格为错误值 {value.code}，请改为实际数据")
+        return fn(value, col)
+
+    return parse
 
 
 def is_blank(value: Any) -> bool:

@@ -29,6 +29,7 @@ from openpyxl.utils.datetime import from_excel
 
 CHUNK = 256 * 1024
 CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)$")
+DIGITS = "0123456789"
 
 
 class BadWorkbook(Exception):
@@ -79,6 +80,7 @@ class _SheetParser:
         self.in_is = False
         self.in_rph = False
         self.value: str | None = None
+        self.columns: dict[str, int] = {}  # column letters -> index (0: not a valid reference)
         p = expat.ParserCreate()
         p.buffer_text = True
         p.buffer_size = 65536
@@ -92,25 +94,37 @@ class _SheetParser:
         p.CharacterDataHandler = self.data
         self.parser = p
 
+    # The handlers run three times per cell (about 3 million calls for 100,000 rows), so they test the
+    # frequent tags first and look column letters up in a cache instead of a regex per cell.
+
+    def column_of(self, ref: str | None) -> int:
+        """The column of a cell reference such as "AB12"; 0 when it is missing or malformed."""
+        if not ref:
+            return 0
+        letters = ref.rstrip(DIGITS)
+        col = self.columns.get(letters)
+        if col is None:
+            m = CELL_REF.match(ref)
+            col = self.columns[letters] = column_index(m.group(1)) if m else 0
+        return col
+
     def start(self, name: str, attrs: dict[str, str]) -> None:
         tag = name.rpartition(":")[2] if ":" in name else name
         if tag == "c":
-            ref = attrs.get("r")
-            m = CELL_REF.match(ref) if ref else None
-            self.col = column_index(m.group(1)) if m else self.col + 1
+            self.col = self.column_of(attrs.get("r")) or self.col + 1
             self.ctype = attrs.get("t", "n")
             s = attrs.get("s")
             self.style = int(s) if s else 0
             self.value = None
+        elif tag == "t":
+            if self.in_is and not self.in_rph:
+                self.collect = True
         elif tag == "v":
             self.text = []
             self.collect = True
         elif tag == "is":
             self.in_is = True
             self.text = []
-        elif tag == "t":
-            if self.in_is and not self.in_rph:
-                self.collect = True
         elif tag == "rPh":
             self.in_rph = True
         elif tag == "row":
@@ -125,21 +139,21 @@ class _SheetParser:
 
     def end(self, name: str) -> None:
         tag = name.rpartition(":")[2] if ":" in name else name
-        if tag == "v":
-            self.collect = False
-            self.value = "".join(self.text)
-        elif tag == "t":
-            self.collect = False
-        elif tag == "rPh":
-            self.in_rph = False
-        elif tag == "is":
-            self.in_is = False
-            self.value = "".join(self.text)
-        elif tag == "c":
+        if tag == "c":
             if self.cells is not None and self.value is not None:
                 v = self.convert(self.value)
                 if v is not None and v != "":
                     self.cells[self.col] = v
+        elif tag == "t":
+            self.collect = False
+        elif tag == "v":
+            self.collect = False
+            self.value = "".join(self.text)
+        elif tag == "is":
+            self.in_is = False
+            self.value = "".join(self.text)
+        elif tag == "rPh":
+            self.in_rph = False
         elif tag == "row":
             if self.cells:
                 self.rows.append((self.row_no, self.cells))

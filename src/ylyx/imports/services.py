@@ -31,7 +31,7 @@ from ylyx.core.mask import mask_id_number
 
 from . import safety
 from .columns import LONG_DIGITS
-from .engine import Context, Scan, Stale, chunks, to_audit
+from .engine import Context, Scan, Stale, chunks, gc_paused, to_audit
 from .engine import scan as run_scan
 from .models import IN_PROGRESS, ImportBatch, ImportIssue, Mode, Resource, Status, importable_resources
 from .reader import BadWorkbook
@@ -40,6 +40,7 @@ from .safety import StoredFile, UnsafeFile
 logger = logging.getLogger(__name__)
 
 STATE_CHANGED = "批次状态已变化，本次提交未写入任何数据"
+AUDIT_CHUNK = 5000  # row events per record_many call (one chain lock and one savepoint each)
 
 
 def inline_limit() -> int:
@@ -217,8 +218,9 @@ def validate(batch_id: int) -> ImportBatch:
     if problem:
         return _reject(batch, problem, user)
     try:
-        result = run_scan(spec_for(batch.resource), _path(batch), _context(batch, user, commit=False),
-                          _progress(batch.pk))
+        with gc_paused():
+            result = run_scan(spec_for(batch.resource), _path(batch), _context(batch, user, commit=False),
+                              _progress(batch.pk))
     except BadWorkbook as e:
         return _reject(batch, str(e), user)
     except Exception:
@@ -296,27 +298,10 @@ def commit(batch_id: int) -> ImportBatch:
     user = batch.committed_by
     spec = spec_for(batch.resource)
     try:
-        for attempt in (1, 2):
-            ctx = _context(batch, user, commit=True)
-            try:
-                result = run_scan(spec, _path(batch), ctx, _progress(batch.pk))
-            except BadWorkbook as e:
-                return _reject(batch, str(e), user)
-            batch.refresh_from_db()
-            valid = result.rows_total - result.rows_rejected
-            if (result.rows_rejected and batch.mode == Mode.ALL_OR_NOTHING) or valid == 0:
-                _set_counts(batch, result)
-                _save_issues(batch, result)
-                return _reject(batch, f"提交前重新校验发现 {result.rows_rejected} 行有错误（系统数据在校验后发生了变化），"
-                                      "未导入任何数据，请按错误列表修改后重新上传", user)
-            try:
-                with transaction.atomic():
-                    _write(batch, spec, result, ctx)
-                break
-            except (Stale, IntegrityError):
-                if attempt == 2:
-                    raise
-                logger.info("import batch %s: registry changed during commit, re-checking", batch.pk)
+        with gc_paused():
+            refused = _commit_attempts(batch, spec, user)
+        if refused is not None:
+            return refused
     except (Stale, IntegrityError):
         return _fail(batch, "导入期间相关数据被其他操作修改，未写入任何数据，请重新提交")
     except PermissionDenied as e:
@@ -331,6 +316,35 @@ def commit(batch_id: int) -> ImportBatch:
     _forget_file(batch)
     batch.save(update_fields=["stored_name"])
     return batch
+
+
+def _commit_attempts(batch: ImportBatch, spec: Any, user: Any) -> ImportBatch | None:
+    """Scan and write; a write that meets changed data (Stale, IntegrityError) is re-scanned once.
+
+    Returns None once written, or the batch as rejected by the re-check.
+    """
+    for attempt in (1, 2):
+        ctx = _context(batch, user, commit=True)
+        try:
+            result = run_scan(spec, _path(batch), ctx, _progress(batch.pk))
+        except BadWorkbook as e:
+            return _reject(batch, str(e), user)
+        batch.refresh_from_db()
+        valid = result.rows_total - result.rows_rejected
+        if (result.rows_rejected and batch.mode == Mode.ALL_OR_NOTHING) or valid == 0:
+            _set_counts(batch, result)
+            _save_issues(batch, result)
+            return _reject(batch, f"提交前重新校验发现 {result.rows_rejected} 行有错误（系统数据在校验后发生了变化），"
+                                  "未导入任何数据，请按错误列表修改后重新上传", user)
+        try:
+            with transaction.atomic():
+                _write(batch, spec, result, ctx)
+            break
+        except (Stale, IntegrityError):
+            if attempt == 2:
+                raise
+            logger.info("import batch %s: registry changed during commit, re-checking", batch.pk)
+    return None
 
 
 class _StateChanged(Exception):
@@ -349,8 +363,8 @@ def _write(batch: ImportBatch, spec: Any, result: Scan, ctx: Context) -> None:
     locked.links_created = written.links
     _save_issues(locked, result)
     # Business rows first, audit last: the audit chain lock is held only for the audit writes.
-    for part in chunks(written.events, 2000):
-        record_many([to_audit(ctx, e) for e in part])
+    for part in chunks(written.events, AUDIT_CHUNK):
+        record_many(to_audit(ctx, part))
     locked.status = Status.COMMITTED
     locked.finished_at = timezone.now()
     locked.progress_done = locked.progress_total = result.rows_total

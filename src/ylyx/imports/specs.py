@@ -43,12 +43,15 @@ from ylyx.people.models import (
 )
 from ylyx.workforce.models import Practitioner, PractitionerRole
 
+from . import bulk
 from .columns import Column, echo
 from .engine import Context, Row, Spec, Stale, WriteResult, chunks, pending, recheck_scope
 
 SEX = (("M", "男"), ("F", "女"))
 DOMAIN_LABEL = {"elder": "养老", "childcare": "托育"}
-UPDATE_BATCH = 500
+
+
+JSON_NATIVE = {str, int, bool, float, type(None)}
 
 
 def _json(value: Any) -> Any:
@@ -75,7 +78,12 @@ def masked(values: dict[str, Any], maskers: dict[str, Any]) -> dict[str, Any]:
     for k, v in values.items():
         name = k[:-3] if k.endswith("_id") else k
         fn = maskers.get(name)
-        out[name] = fn(v) if fn and v else _json(v)
+        if fn is not None and v:
+            out[name] = fn(v)
+        elif type(v) in JSON_NATIVE:
+            out[name] = v
+        else:
+            out[name] = _json(v)
     return out
 
 
@@ -122,22 +130,19 @@ class RegistrySpec(Spec, Generic[RegistryModel]):
             row.after = masked(changed, self.maskers)
 
     def write_updates(self, rows: list[Row], ctx: Context, result: WriteResult) -> list[int]:
+        """Only the changed fields of changed rows: one batched UPDATE per set of changed fields."""
         groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
         for r in rows:
             groups[tuple(sorted(r.data or {}))].append(r)
         pks: list[int] = []
-        fields: tuple[str, ...]
-        for fields, group in groups.items():
-            for part in chunks(group, UPDATE_BATCH):
-                objs: list[RegistryModel] = []
-                for r in part:
-                    obj = self.model(pk=r.pk, **(r.data or {}))
-                    obj.updated_at = ctx.now
-                    objs.append(obj)
-                    pks.append(r.pk)
-                self.model.objects.bulk_update(objs, [*fields, "updated_at"])
-                for r, obj in zip(part, objs, strict=True):
-                    result.events.append(pending("update", obj, r, before=r.before, after=r.after))
+        changed: tuple[str, ...]
+        for changed, group in groups.items():
+            bulk.update(self.model, [*changed, "updated_at"],
+                        ((r.pk, {**(r.data or {}), "updated_at": ctx.now}) for r in group))  # type: ignore[misc]
+            for r in group:
+                pks.append(r.pk)  # type: ignore[arg-type]
+                result.events.append(pending("update", self.model, r.pk, r, before=r.before,  # type: ignore[arg-type]
+                                             after=r.after))
         result.updated += len(pks)
         return pks
 
@@ -278,7 +283,7 @@ class InstitutionSpec(RegistrySpec[Institution]):
             for r, o in zip(part, objs, strict=True):
                 r.pk = o.pk
                 created_pks.append(o.pk)
-                result.events.append(pending("create", o, r, after=r.after))
+                result.events.append(pending("create", Institution, o.pk, r, region=o.region_id, after=r.after))
         result.created = len(created_pks)
         updates = [r for r in rows if r.op == "update"]
         updated_pks = self.write_updates(updates, ctx, result)
@@ -388,7 +393,7 @@ class PersonSpec(RegistrySpec[PersonModel]):
         if obj is None:
             r.op = "create"
             if ctx.commit:
-                r.data = self.create_data(info, new, phone, ctx)
+                r.data = self.create_data(r, info, new, phone)
                 shown = {**new, "id_number": info.number}
                 if phone:
                     shown["phone"] = phone
@@ -403,23 +408,14 @@ class PersonSpec(RegistrySpec[PersonModel]):
                 r.after = {**(r.after or {}), "phone": mask.mask_phone(phone)}
                 r.data = {**(r.data or {}), "phone_enc": crypto.encrypt_field(phone) if phone else ""}
 
-    def create_data(self, info: Any, new: dict[str, Any], phone: str | None, ctx: Context) -> dict[str, Any]:
-        """Identity fields exactly as ``IdentityMixin.set_id_number``/``set_phone`` compute them.
-
-        One scratch instance per run, reset for each row: building a model instance per row costs more
-        than the encryption itself.
+    def create_data(self, r: Row, info: Any, new: dict[str, Any], phone: str | None) -> dict[str, Any]:
+        """Identity fields as ``IdentityMixin.set_id_number``/``set_phone`` compute them (a test holds the two
+        together), from what the row already has: the number was validated when the cell was parsed and its
+        blind index is the row's key, so only the two encryptions are new work.
         """
-        scratch = ctx.cache.get("scratch")
-        if scratch is None:
-            scratch = ctx.cache["scratch"] = self.model()
-        scratch.sex = new.get("sex") or ""
-        scratch.phone_enc = ""
-        scratch.set_id_number(info.number)
-        if phone:
-            scratch.set_phone(phone)
-        return {**new, "sex": scratch.sex, "birth_date": scratch.birth_date,
-                "id_number_enc": scratch.id_number_enc, "id_bidx": scratch.id_bidx,
-                "id_last4": scratch.id_last4, "phone_enc": scratch.phone_enc}
+        return {**new, "sex": new.get("sex") or info.sex, "birth_date": info.birth_date,
+                "id_number_enc": crypto.encrypt_field(info.number), "id_bidx": r.key,
+                "id_last4": info.number[-4:], "phone_enc": crypto.encrypt_field(phone) if phone else ""}
 
     # --- shared link helpers
 
@@ -454,31 +450,34 @@ class PersonSpec(RegistrySpec[PersonModel]):
 
     def write(self, rows: list[Row], ctx: Context) -> WriteResult:
         result = WriteResult()
-        creates = [r for r in rows if r.op == "create"]
-        created_pks: list[int] = []
-        for part in chunks(creates):
-            objs = [self.model(**r.data) for r in part]  # type: ignore[arg-type]
-            self.model.objects.bulk_create(objs)
-            for r, o in zip(part, objs, strict=True):
-                r.pk = o.pk
-                created_pks.append(o.pk)
-                result.events.append(pending("create", o, r, after=r.after))
-        result.created = len(created_pks)
+        # Updates first: on SQLite, statements inside an enclosing savepoint cost more the more the
+        # savepoint has already written, and the updates are one statement per row.
         updated_pks = self.write_updates([r for r in rows if r.op == "update"], ctx, result)
-        recheck_scope(self.model, ctx.user, created_pks + updated_pks)
+        creates = [r for r in rows if r.op == "create"]
+        # Inserted in blind-index order: the two indexes on it then fill from left to right instead of at
+        # random pages (on SQLite a third less time for the insert). Audit events keep the file's order.
+        data = sorted((r.data for r in creates), key=lambda d: d["id_bidx"])  # type: ignore[index]
+        new_pks = bulk.insert(self.model, data, key="id_bidx", now=ctx.now)  # type: ignore[arg-type]
+        del data
+        for r in creates:
+            r.pk = new_pks[r.key]
+            result.events.append(pending("create", self.model, r.pk, r, region=r.data["region_id"],  # type: ignore[index]
+                                         after=r.after))
+            r.data = None  # the ciphertexts are written; keep memory flat while the audit events are built
+        result.created = len(creates)
+        recheck_scope(self.model, ctx.user, list(new_pks.values()) + updated_pks)
         linked = [r for r in rows if r.link is not None]
-        link_pks = []
-        for part in chunks(linked):
-            objs = [self.link_model(**{self.link_person_field: r.pk}, **{k: v for k, v in r.link.items()
-                                                                          if not k.startswith("_")})
-                    for r in part]  # type: ignore[union-attr]
-            self.link_model.objects.bulk_create(objs)
-            for r, o in zip(part, objs, strict=True):
-                link_pks.append(o.pk)
-                result.events.append(pending("create", o, r, after=r.link.get("_audit")))  # type: ignore[union-attr]
+        field = self.link_person_field
+        link_pks = bulk.insert(self.link_model, [
+            {field: r.pk, **{k: v for k, v in r.link.items() if not k.startswith("_")}}  # type: ignore[union-attr]
+            for r in linked], key=field, now=ctx.now)
+        for r in linked:
+            link = r.link or {}
+            result.events.append(pending("create", self.link_model, link_pks[r.pk], r, region=link["region_id"],
+                                         after=link.get("_audit")))
         result.links = len(link_pks)
         if link_pks:
-            recheck_scope(self.link_model, ctx.user, link_pks)
+            recheck_scope(self.link_model, ctx.user, list(link_pks.values()))
         return result
 
 

@@ -7,7 +7,7 @@ import pytest
 from ylyx import testing
 from ylyx.audit.models import AuditEvent
 from ylyx.audit.services import verify_chain
-from ylyx.imports import services, specs
+from ylyx.imports import bulk, services, specs
 from ylyx.imports.models import ImportBatch, Status
 from ylyx.people.models import ElderlyPerson, Residence
 
@@ -38,7 +38,14 @@ def test_forced_error_during_commit_writes_nothing_and_can_be_rerun(users, tree,
     elif target == "scope":
         monkeypatch.setattr(specs, "recheck_scope", boom)
     else:
-        monkeypatch.setattr(Residence.objects, "bulk_create", boom)
+        real_insert = bulk.insert
+
+        def insert_failing_links(model, rows, key, now=None):
+            if model is Residence:
+                boom()
+            return real_insert(model, rows, key, now)
+
+        monkeypatch.setattr(bulk, "insert", insert_failing_links)
     failed = commit(batch)
     assert failed.status == Status.FAILED
     assert "未写入任何数据" in failed.message and "可重新提交" in failed.message
