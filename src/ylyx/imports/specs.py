@@ -450,8 +450,8 @@ class PersonSpec(RegistrySpec[PersonModel]):
 
     def write(self, rows: list[Row], ctx: Context) -> WriteResult:
         result = WriteResult()
-        # Updates first: on SQLite, statements inside an enclosing savepoint cost more the more the
-        # savepoint has already written, and the updates are one statement per row.
+        # Updates (one statement per row) before the large inserts: when the commit runs inside an outer
+        # transaction, its own is a savepoint, and SQLite charges each statement there for what it has written.
         updated_pks = self.write_updates([r for r in rows if r.op == "update"], ctx, result)
         creates = [r for r in rows if r.op == "create"]
         # Inserted in blind-index order: the two indexes on it then fill from left to right instead of at
