@@ -107,6 +107,18 @@ def _end_stays(user: Any, stays, on: dt.date, event: str, reason: str, errors: E
         record(user, event, stay, before=before, after={"ended_on": on.isoformat()}, reason=reason)
 
 
+def _close(user: Any, obj: Any, field: str, on: dt.date, stays: Any, stay_event: str, event: str,
+           stay_reason: str, reason: str, errors: Errors) -> None:
+    """死亡/迁出: end the open 入住 or 入托 on that day, set the date, re-check scope and audit, as one step."""
+    _end_stays(user, list(stays.select_for_update().filter(_open_after(on))), on, stay_event, stay_reason,
+               errors, field)
+    errors.raise_if_any()
+    setattr(obj, field, on)
+    obj.save(update_fields=[field, "updated_at"])
+    ensure_in_scope(obj, user, "change")
+    record(user, event, obj, before={field: None}, after={field: on.isoformat()}, reason=_reason(reason))
+
+
 def record_death(user: Any, person: ElderlyPerson, on: Any, reason: str = "") -> ElderlyPerson:
     """登记死亡: also ends the open 入住 on that date, so the bed is free and indicators stay right."""
     _require(user, "elderly", "change", "无权修改老年人信息")
@@ -120,14 +132,8 @@ def record_death(user: Any, person: ElderlyPerson, on: Any, reason: str = "") ->
         if on and person.birth_date and on < person.birth_date:
             errors.add("died_on", "死亡日期不能早于出生日期")
         errors.raise_if_any()
-        stays = list(Residence.objects.select_for_update().filter(_open_after(on), person=person))
-        _end_stays(user, stays, on, "discharge", _reason(reason) or "死亡", errors, "died_on")
-        errors.raise_if_any()
-        person.died_on = on
-        person.save(update_fields=["died_on", "updated_at"])
-        ensure_in_scope(person, user, "change")
-        record(user, "death", person, before={"died_on": None}, after={"died_on": on.isoformat()},
-               reason=_reason(reason))
+        stays = Residence.objects.filter(person=person)
+        _close(user, person, "died_on", on, stays, "discharge", "death", _reason(reason) or "死亡", reason, errors)
     return person
 
 
@@ -144,14 +150,8 @@ def record_move_out(user: Any, person: ElderlyPerson, on: Any, reason: str = "")
         if person.moved_out_on is not None:
             errors.add("moved_out_on", f"该老年人已于 {person.moved_out_on:%Y-%m-%d} 迁出")
         errors.raise_if_any()
-        stays = list(Residence.objects.select_for_update().filter(_open_after(on), person=person))
-        _end_stays(user, stays, on, "discharge", _reason(reason) or "迁出", errors, "moved_out_on")
-        errors.raise_if_any()
-        person.moved_out_on = on
-        person.save(update_fields=["moved_out_on", "updated_at"])
-        ensure_in_scope(person, user, "change")
-        record(user, "move_out", person, before={"moved_out_on": None},
-               after={"moved_out_on": on.isoformat()}, reason=_reason(reason))
+        stays = Residence.objects.filter(person=person)
+        _close(user, person, "moved_out_on", on, stays, "discharge", "move_out", _reason(reason) or "迁出", reason, errors)
     return person
 
 
@@ -271,14 +271,8 @@ def record_infant_move_out(user: Any, infant: Infant, on: Any, reason: str = "")
         if infant.moved_out_on is not None:
             errors.add("moved_out_on", f"该婴幼儿已于 {infant.moved_out_on:%Y-%m-%d} 迁出")
         errors.raise_if_any()
-        stays = list(Enrolment.objects.select_for_update().filter(_open_after(on), infant=infant))
-        _end_stays(user, stays, on, "withdraw", _reason(reason) or "迁出", errors, "moved_out_on")
-        errors.raise_if_any()
-        infant.moved_out_on = on
-        infant.save(update_fields=["moved_out_on", "updated_at"])
-        ensure_in_scope(infant, user, "change")
-        record(user, "move_out", infant, before={"moved_out_on": None},
-               after={"moved_out_on": on.isoformat()}, reason=_reason(reason))
+        stays = Enrolment.objects.filter(infant=infant)
+        _close(user, infant, "moved_out_on", on, stays, "withdraw", "move_out", _reason(reason) or "迁出", reason, errors)
     return infant
 
 
