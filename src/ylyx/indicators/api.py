@@ -89,7 +89,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ReportedValueSerializer(serializers.ModelSerializer):
-    plan_indicator = serializers.PrimaryKeyRelatedField(queryset=PlanIndicator.objects.all(), required=False,
+    plan_indicator = serializers.PrimaryKeyRelatedField(queryset=PlanIndicator.objects.none(), required=False,
                                                         allow_null=True, label="规划指标")
     definition = serializers.SlugRelatedField(slug_field="code", queryset=IndicatorDefinition.objects.all(),
                                               required=False, allow_null=True, label="指标口径")
@@ -124,6 +124,12 @@ class ReportedValueSerializer(serializers.ModelSerializer):
     def update(self, instance, data):
         return services.update_reported(instance, self.context["request"].user, value=data.get("value"),
                                         department=data.get("department"), comment=data.get("comment"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        self.fields["plan_indicator"].queryset = PlanIndicator.objects.for_user(user, "view")  # type: ignore[attr-defined]
 
 
 class ReportedValueViewSet(ScopedViewSet):

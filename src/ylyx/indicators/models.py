@@ -132,8 +132,10 @@ class Comparator(models.TextChoices):
     EQ = "=", "="
 
 
-class PlanIndicator(models.Model):
+class PlanIndicator(ScopedModel):
     """One row of a plan's indicator table, as written in the document (name, texts and values)."""
+    scope_parent = "plan"
+
 
     class Source(models.TextChoices):
         TABLE = "table", "指标表"
@@ -189,8 +191,10 @@ class PlanIndicator(models.Model):
         return self.definition is not None and self.definition.kind == IndicatorDefinition.Kind.COMPUTED
 
 
-class Milestone(models.Model):
+class Milestone(ScopedModel):
     """The value expected at a year's end on the way from the baseline to the target."""
+    scope_parent = "indicator"
+
 
     indicator = models.ForeignKey(PlanIndicator, on_delete=models.CASCADE, related_name="milestones",
                                   verbose_name="规划指标")

@@ -30,6 +30,8 @@ SOCIAL_SUBTYPES = ("public_private", "private")
 # "养老院和养老服务场所" as the plans count them: rural service stations and meal points are listed apart.
 NOT_SITES = ("rural_station", "meal")
 
+AGGREGATE = "sums over a region prefix; the page checked the region is in the user's scope"
+
 
 # ---------------------------------------------------------------------------------------------------
 # the region tree
@@ -110,7 +112,7 @@ def capacity_rows(prefix: str, dates: Sequence[dt.date], names: Iterable[str]) -
         for i, d in enumerate(dates):
             f = cond & _in_force(d)
             aggs[f"{name}__{i}"] = Sum(fld, filter=f) if fld else Count("id", filter=f)
-    qs = CapacityRecord.objects.filter(prefix_q("region_id", prefix), status=OPERATING, valid_from__lte=max(dates))
+    qs = CapacityRecord.objects.unscoped(AGGREGATE).filter(prefix_q("region_id", prefix), status=OPERATING, valid_from__lte=max(dates))
     return _split(_grouped(qs, "region_id", aggs), "region_id", names, len(dates))
 
 
@@ -119,7 +121,7 @@ def filing_rows(prefix: str, dates: Sequence[dt.date]) -> dict:
 
     aggs = {f"filed_childcare__{i}": Count("id", filter=Q(filed_on__lte=d) & (
         Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=d))) for i, d in enumerate(dates)}
-    qs = Filing.objects.filter(prefix_q("institution__region_id", prefix), institution__kind="childcare",
+    qs = Filing.objects.unscoped(AGGREGATE).filter(prefix_q("institution__region_id", prefix), institution__kind="childcare",
                                filed_on__isnull=False, filed_on__lte=max(dates))
     return _split(_grouped(qs, "institution__region_id", aggs), "institution__region_id",
                   ["filed_childcare"], len(dates))
@@ -147,7 +149,7 @@ def employment_rows(prefix: str, dates: Sequence[dt.date], names: Iterable[str])
         if "social_workers" in names:
             aggs[f"social_workers__{i}"] = Count("practitioner_id", distinct=True,
                                                  filter=act & Q(role="social_worker"))
-    qs = Employment.objects.filter(prefix_q("institution__region_id", prefix), started_on__lte=max(dates))
+    qs = Employment.objects.unscoped(AGGREGATE).filter(prefix_q("institution__region_id", prefix), started_on__lte=max(dates))
     return _split(_grouped(qs, "institution__region_id", aggs), "institution__region_id", names, len(dates))
 
 
@@ -157,7 +159,7 @@ def training_rows(prefix: str, dates: Sequence[dt.date]) -> dict:
     aggs = {f"trained__{i}": Count("practitioner_id", distinct=True,
                                    filter=Q(completed_on__gte=dt.date(d.year, 1, 1), completed_on__lte=d))
             for i, d in enumerate(dates)}
-    qs = TrainingRecord.objects.filter(prefix_q("practitioner__region_id", prefix), passed=True,
+    qs = TrainingRecord.objects.unscoped(AGGREGATE).filter(prefix_q("practitioner__region_id", prefix), passed=True,
                                        completed_on__gte=dt.date(min(dates).year, 1, 1),
                                        completed_on__lte=max(dates))
     return _split(_grouped(qs, "practitioner__region_id", aggs), "practitioner__region_id", ["trained"], len(dates))
@@ -173,13 +175,13 @@ def occupancy_rows(prefix: str, dates: Sequence[dt.date]) -> dict:
         alive = (Q(person__died_on__isnull=True) | Q(person__died_on__gt=d)) & (
             Q(person__moved_out_on__isnull=True) | Q(person__moved_out_on__gt=d))
         res_aggs[f"r__{i}"] = Count("id", filter=_active(d) & alive)
-    res_qs = Residence.objects.filter(prefix_q("region_id", prefix), started_on__lte=max(dates))
+    res_qs = Residence.objects.unscoped(AGGREGATE).filter(prefix_q("region_id", prefix), started_on__lte=max(dates))
     residents = list(res_qs.values("institution_id", "region_id").annotate(**res_aggs).order_by())
     inst_ids = sorted({r["institution_id"] for r in residents})
     bed_aggs = {f"b__{i}": Sum("beds", filter=_in_force(d)) for i, d in enumerate(dates)}
     beds: dict[int, Any] = {}
     if inst_ids:
-        cap_qs = CapacityRecord.objects.filter(institution_id__in=res_qs.values("institution_id"), status=OPERATING,
+        cap_qs = CapacityRecord.objects.unscoped(AGGREGATE).filter(institution_id__in=res_qs.values("institution_id"), status=OPERATING,
                                                valid_from__lte=max(dates))
         beds = {r["institution_id"]: r for r in cap_qs.values("institution_id").annotate(**bed_aggs).order_by()}
     out: dict[str, list] = {"residents": [], "beds_with_residents": []}
@@ -352,7 +354,7 @@ class PlanComputation:
         for pi in manual:
             if pi.definition_id:
                 def_to_rows[pi.definition_id].append(pi.pk)
-        qs = ReportedValue.objects.filter(
+        qs = ReportedValue.objects.unscoped("published values of a region the caller checked in scope").filter(
             Q(plan_indicator_id__in=[pi.pk for pi in manual]) | Q(definition_id__in=list(def_to_rows)),
             status=ReportedStatus.PUBLISHED, year__lte=max(self.dates).year)
         if region_codes is not None:

@@ -245,7 +245,7 @@ class TargetEditView(LoginRequiredMixin, View):
 
     def post(self, request, pk, ipk):
         pi = _indicator_for_change(request.user, pk, ipk)
-        form = TargetForm(request.POST, instance=PlanIndicator.objects.get(pk=pi.pk))
+        form = TargetForm(request.POST, instance=PlanIndicator.objects.for_user(request.user, "change").get(pk=pi.pk))
         if form.is_valid():
             try:
                 services.update_targets(pi, request.user, {k: form.cleaned_data[k] for k in services.TARGET_FIELDS},
@@ -352,7 +352,10 @@ class ReportedActionView(LoginRequiredMixin, View):
                 services.return_reported(rv, request.user, comment)
                 msg = "已退回填报人"
             elif action == "edit":
-                form = ReportedEditForm(request.POST, instance=ReportedValue.objects.get(pk=rv.pk))
+                editable = ReportedValue.objects.for_user(request.user, "change").filter(pk=rv.pk).first()
+                if editable is None:
+                    raise PermissionDenied("无权修改此填报值")
+                form = ReportedEditForm(request.POST, instance=editable)
                 if not form.is_valid():
                     for field, errs in form.errors.items():
                         label = form.fields[field].label if field in form.fields else ""
@@ -409,8 +412,10 @@ class ReportedEntryView(LoginRequiredMixin, View):
         for k in ("region", "year"):
             if request.GET.get(k):
                 initial[k] = request.GET.get(k)
+        if request.GET.get("region") and plan is not None:
+            initial["region"] = scoped_region(user, plan, request.GET["region"]).code
         rows = self.rows(plan, initial["department"])
-        existing = self.existing(rows, initial.get("region"), initial.get("year"))
+        existing = self.existing(user, rows, initial.get("region"), initial.get("year"))
         for pi in rows:
             if pi.pk in existing:
                 initial[f"v{pi.pk}"] = existing[pi.pk].value
@@ -422,13 +427,14 @@ class ReportedEntryView(LoginRequiredMixin, View):
                 "head_fields": [form[k] for k in ("plan", "department", "region", "year")],
                 "entries": [(pi, form[f"v{pi.pk}"], existing.get(pi.pk)) for pi in rows]}
 
-    def existing(self, rows, region_code, year) -> dict[int, ReportedValue]:
+    def existing(self, user, rows, region_code, year) -> dict[int, ReportedValue]:
+        """Values already entered for the form's region and year, as far as the user may see them."""
         try:
             year = int(year)
         except (TypeError, ValueError):
             return {}
         code = normalise_code(str(region_code or ""))
-        return {rv.plan_indicator_id: rv for rv in ReportedValue.objects.filter(
+        return {rv.plan_indicator_id: rv for rv in ReportedValue.objects.for_user(user, "view").filter(
             plan_indicator__in=[pi.pk for pi in rows], region_id=code, year=year)}
 
     def post(self, request):
@@ -454,12 +460,12 @@ class ReportedEntryView(LoginRequiredMixin, View):
                 else:
                     messages.success(request, f"已保存 {n} 项" + ("并提交审核" if submit else "（草稿）"))
                     return redirect(f"{reverse('indicators:reported_list')}?year={year}")
-        existing = self.existing(rows, request.POST.get("region"), request.POST.get("year"))
+        existing = self.existing(user, rows, request.POST.get("region"), request.POST.get("year"))
         return render(request, self.template, self.context(form, plan, rows, existing), status=400)
 
     @transaction.atomic
     def save(self, user, rows, form, region, year, dept, submit) -> int:
-        existing = self.existing(rows, region.code, year)
+        existing = self.existing(user, rows, region.code, year)
         n = 0
         for pi in rows:
             v = form.cleaned_data.get(f"v{pi.pk}")

@@ -50,6 +50,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
                   "effective_on", "reason"]
         read_only_fields = ["domain", "closed_on", "created_at", "updated_at"]
         validators: list = []  # uniqueness and the check constraints are the service's, with Chinese messages
+        extra_kwargs = {"uscc": {"validators": []}}
 
     @extend_schema_field(serializers.ChoiceField(choices=FilingStatus.choices, allow_null=True))
     def get_filing_status(self, obj: Institution) -> str | None:
@@ -184,7 +185,7 @@ class InstitutionViewSet(ScopedViewSet):
     @action(detail=True, methods=["put", "patch"], url_path=r"classes/(?P<class_id>[0-9]+)")
     def class_detail(self, request, pk=None, class_id=None):
         inst = self.get_object()
-        cls = get_object_or_404(ChildcareClass.objects.filter(institution=inst), pk=class_id)
+        cls = get_object_or_404(inst.classes.all(), pk=class_id)
         ser = ChildcareClassSerializer(cls, data=request.data, partial=request.method == "PATCH")
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
@@ -223,7 +224,7 @@ class InstitutionViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"], url_path=r"service-points/(?P<point_id>[0-9]+)/remove")
     def service_point_remove(self, request, pk=None, point_id=None):
         inst = self.get_object()
-        sp = get_object_or_404(ServicePoint.objects.filter(institution=inst), pk=point_id)
+        sp = get_object_or_404(inst.service_points.all(), pk=point_id)
         services.remove_service_point(request.user, sp, reason=str(request.data.get("reason", ""))[:500])
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -133,8 +133,10 @@ class Institution(ScopedModel, TimeStamped):
         super().save(*args, **kwargs)
 
 
-class CapacityRecord(models.Model):
+class CapacityRecord(ScopedModel):
     """Beds and places from ``valid_from`` until the next record: what indicators read at a date."""
+    scope_parent = "institution"
+
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="capacity_history")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
@@ -169,7 +171,9 @@ class ClassType(models.TextChoices):
     MIXED = "mixed", "混合编班（18个月以上）"
 
 
-class ChildcareClass(models.Model):
+class ChildcareClass(ScopedModel):
+    scope_parent = "institution"
+
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="classes")
     name = models.CharField("班级名称", max_length=50)
     class_type = models.CharField("班型", max_length=10, choices=ClassType.choices)
@@ -190,8 +194,10 @@ class ChildcareClass(models.Model):
         return self.institution.region_id
 
 
-class ServicePoint(models.Model):
+class ServicePoint(ScopedModel):
     """一照多址: additional service addresses under the same licence."""
+    scope_parent = "institution"
+
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="service_points")
     name = models.CharField("服务点名称", max_length=120)
@@ -228,8 +234,10 @@ FILING_TRANSITIONS = {
 FILED_STATES = {FilingStatus.FILED, FilingStatus.CHANGED}
 
 
-class Filing(models.Model):
+class Filing(ScopedModel):
     """备案: one per institution, with its status history in FilingEvent."""
+    scope_parent = "institution"
+
 
     institution = models.OneToOneField(Institution, on_delete=models.CASCADE, related_name="filing")
     status = models.CharField("备案状态", max_length=12, choices=FilingStatus.choices, default=FilingStatus.SUBMITTED)
@@ -253,7 +261,9 @@ class Filing(models.Model):
         return self.institution.region_id
 
 
-class FilingEvent(models.Model):
+class FilingEvent(ScopedModel):
+    scope_parent = "filing"
+
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events")
     status = models.CharField("状态", max_length=12, choices=FilingStatus.choices)
     on = models.DateField("日期")

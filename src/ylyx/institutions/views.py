@@ -191,8 +191,7 @@ class ClassEditView(InstitutionActionView):
 
     def get_instance(self, pk):
         return get_object_or_404(
-            ChildcareClass.objects.select_related("institution")
-            .filter(institution__in=self.scoped("change").values("pk")), pk=pk)
+            ChildcareClass.objects.for_user(self.request.user, "change").select_related("institution"), pk=pk)
 
     def save(self, form, instance, user):
         d = form.cleaned_data
@@ -252,7 +251,7 @@ class _PostDeleteView(ScopedMixin, View):
 
     def post(self, request, pk):
         child = get_object_or_404(
-            self.child_model.objects.filter(institution__in=self.scoped("change").values("pk")), pk=pk)
+            self.child_model.objects.for_user(request.user, "change"), pk=pk)
         inst_pk = child.institution_id
         try:
             self.remove(request.user, child, request.POST.get("reason", "")[:500])

@@ -90,7 +90,8 @@ class ScopedPeopleViewSet(ScopedViewSet):
         return data, reason
 
     def output(self, obj, warnings: list[str] | None = None, code: int = status.HTTP_200_OK) -> Response:
-        obj = self.queryset.model.objects.select_related(*self.select_related).get(pk=obj.pk)
+        obj = (self.queryset.model.objects.for_user(self.request.user, "view")
+               .select_related(*self.select_related).get(pk=obj.pk))
         body = dict(self.get_serializer(obj).data)
         if warnings is not None:
             body["warnings"] = warnings
@@ -287,7 +288,8 @@ class StayViewSet(ScopedViewSet):
         return dict(ser.validated_data)
 
     def output(self, obj, code=status.HTTP_200_OK) -> Response:
-        obj = self.queryset.model.objects.select_related(*self.select_related).get(pk=obj.pk)
+        obj = (self.queryset.model.objects.for_user(self.request.user, "view")
+               .select_related(*self.select_related).get(pk=obj.pk))
         return Response(self.get_serializer(obj).data, status=code)
 
     def update(self, request, *args, **kwargs):
@@ -349,7 +351,7 @@ class EnrolmentViewSet(StayViewSet):
         infant = Infant.objects.for_user(request.user, "change").filter(pk=data["infant_id"]).first()
         if infant is None:
             raise exceptions.ValidationError({"infant": ["婴幼儿不存在或不在您的管辖范围内"]})
-        klass = ChildcareClass.objects.filter(pk=data["childcare_class_id"]).first()
+        klass = ChildcareClass.objects.for_user(request.user, "view").filter(pk=data["childcare_class_id"]).first()
         if klass is None:
             raise exceptions.ValidationError({"childcare_class": ["班级不存在或不在您的管辖范围内"]})
         e = services.enrol(request.user, infant, klass, data["started_on"], data.get("reason", ""))

@@ -16,6 +16,8 @@ from ylyx.regions.models import Region
 from .identity import months_before, today, years_before
 from .models import Disability, EconomicStatus, ElderlyPerson, Enrolment, Infant, LivingSituation, Residence
 
+OUTER = "correlated with, or prefetched for, rows the list already scoped to the user"
+
 YES_NO = [("1", "是"), ("0", "否")]
 SEX = [("M", "男"), ("F", "女")]
 ALL = "全部"
@@ -28,7 +30,7 @@ def open_today() -> Q:
 
 def current(model, link: str):
     """EXISTS an open stay today (入住 or 入托) for the outer person: for filtering."""
-    return Exists(model.objects.filter(open_today(), **{link: OuterRef("pk")}))
+    return Exists(model.objects.unscoped(OUTER).filter(open_today(), **{link: OuterRef("pk")}))
 
 
 def open_stays(related_name: str, model) -> Prefetch:
@@ -37,7 +39,7 @@ def open_stays(related_name: str, model) -> Prefetch:
     A prefetch rather than an annotated EXISTS, so a search that matches many rows does not evaluate
     the subquery for every match before the page is cut.
     """
-    return Prefetch(related_name, queryset=model.objects.filter(open_today()), to_attr="open_stays")
+    return Prefetch(related_name, queryset=model.objects.unscoped(OUTER).filter(open_today()), to_attr="open_stays")
 
 
 def is_resident():

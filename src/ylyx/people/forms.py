@@ -159,7 +159,8 @@ class EnrolForm(forms.Form):
         super().__init__(*args, prefix="enrol", **kwargs)
         visible = Institution.objects.for_user(user, "view").filter(kind=Kind.CHILDCARE, status=Status.OPERATING)
         self.fields["childcare_class"].queryset = (
-            ChildcareClass.objects.filter(institution__in=visible.values("pk")).select_related("institution")
+            ChildcareClass.objects.for_user(user, "view").filter(institution__in=visible.values("pk"))
+            .select_related("institution")
             .order_by("institution__name", "name"))
 
 

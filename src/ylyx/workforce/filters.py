@@ -11,6 +11,8 @@ from ylyx.people.identity import today
 
 from .models import Certificate, Practitioner, PractitionerRole, TrainingRecord
 
+OUTER = "correlated with, or prefetched for, rows the list already scoped to the user"
+
 
 def valid_today() -> Q:
     on = today()
@@ -19,11 +21,11 @@ def valid_today() -> Q:
 
 def has_valid_certificate():
     """持证: a certificate issued by today and not expired."""
-    return Exists(Certificate.objects.filter(valid_today(), practitioner=OuterRef("pk")))
+    return Exists(Certificate.objects.unscoped(OUTER).filter(valid_today(), practitioner=OuterRef("pk")))
 
 
 def valid_certificates() -> Prefetch:
-    return Prefetch("certificates", queryset=Certificate.objects.filter(valid_today()), to_attr="valid_certificates")
+    return Prefetch("certificates", queryset=Certificate.objects.unscoped(OUTER).filter(valid_today()), to_attr="valid_certificates")
 
 
 class PractitionerFilter(AreaFilterSet):
@@ -49,5 +51,5 @@ class PractitionerFilter(AreaFilterSet):
         return qs.filter(expr) if value == "1" else qs.exclude(expr)
 
     def filter_trained_year(self, qs, name, value):
-        return qs.filter(Exists(TrainingRecord.objects.filter(practitioner=OuterRef("pk"),
+        return qs.filter(Exists(TrainingRecord.objects.unscoped(OUTER).filter(practitioner=OuterRef("pk"),
                                                               completed_on__year=int(value))))

@@ -48,7 +48,9 @@ class Practitioner(IdentityMixin, ScopedModel, TimeStamped):
         return Q(institution_id=institution_id)
 
 
-class Certificate(models.Model):
+class Certificate(ScopedModel):
+    scope_parent = "practitioner"
+
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="certificates")
     name = models.CharField("证书名称", max_length=80)
     number = models.CharField("证书编号", max_length=60, blank=True)
@@ -64,7 +66,9 @@ class Certificate(models.Model):
         return self.name
 
 
-class TrainingRecord(models.Model):
+class TrainingRecord(ScopedModel):
+    scope_parent = "practitioner"
+
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="trainings")
     course = models.CharField("培训内容", max_length=120)
     provider = models.CharField("培训机构", max_length=80, blank=True)
@@ -79,7 +83,9 @@ class TrainingRecord(models.Model):
         return self.course
 
 
-class Employment(models.Model):
+class Employment(ScopedModel):
+    scope_parent = "practitioner"
+
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="employments")
     institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="employments")
     role = models.CharField("岗位", max_length=20, choices=PractitionerRole.choices)

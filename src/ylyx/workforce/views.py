@@ -126,8 +126,7 @@ class EndEmploymentView(PractitionerActionView):
     field_map = {"ended_on": "on"}
 
     def post(self, request, pk):
-        emp = get_object_or_404(Employment.objects.filter(
-            practitioner__in=Practitioner.objects.for_user(request.user, "change").values("pk")), pk=pk)
+        emp = get_object_or_404(Employment.objects.for_user(request.user, "change"), pk=pk)
         self.employment = emp
         return super().post(request, emp.practitioner_id)
 

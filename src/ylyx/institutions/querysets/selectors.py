@@ -54,13 +54,20 @@ def _kinds(kind: str | Iterable[str] | None) -> list[str] | None:
     return [kind] if isinstance(kind, str) else list(kind)
 
 
+def _base(model: Any, user: Any) -> QuerySet[Any]:
+    """A user's rows, or every row for a system computation (indicators, statistics) that passes no user."""
+    if user is not None:
+        return model.objects.for_user(user, "view")
+    return model.objects.unscoped("system computation over a region prefix; pages pass the user")
+
+
 def institutions_for(user: Any, action: str = "view") -> QuerySet[Institution]:
     return Institution.objects.for_user(user, action)
 
 
 def capacity_at(on: dt.date, region_prefix: str | None = None, *, kind: str | Iterable[str] | None = None,
                 statuses: Iterable[str] | None = None, user: Any = None) -> QuerySet[CapacityRecord]:
-    qs = CapacityRecord.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on)
+    qs = _base(CapacityRecord, user).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on)
     prefix = normalise_prefix(region_prefix)
     if prefix:
         qs = qs.filter(prefix_q("region_id", prefix))
@@ -69,8 +76,6 @@ def capacity_at(on: dt.date, region_prefix: str | None = None, *, kind: str | It
         qs = qs.filter(institution__kind__in=kinds)
     if statuses is not None:
         qs = qs.filter(status__in=list(statuses))
-    if user is not None:
-        qs = qs.filter(institution__in=Institution.objects.for_user(user, "view").values("pk"))
     return qs
 
 
@@ -85,43 +90,35 @@ def capacity_totals(on: dt.date, region_prefix: str | None = None, *, kind: str 
 
 def filed_at(on: dt.date, region_prefix: str | None = None, *, kind: str | Iterable[str] | None = None,
              user: Any = None) -> QuerySet[Filing]:
-    qs = Filing.objects.filter(Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=on),
-                               filed_on__isnull=False, filed_on__lte=on)
+    qs = _base(Filing, user).filter(Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=on),
+                                    filed_on__isnull=False, filed_on__lte=on)
     prefix = normalise_prefix(region_prefix)
     if prefix:
         qs = qs.filter(prefix_q("institution__region_id", prefix))
     kinds = _kinds(kind)
     if kinds is not None:
         qs = qs.filter(institution__kind__in=kinds)
-    if user is not None:
-        qs = qs.filter(institution__in=Institution.objects.for_user(user, "view").values("pk"))
     return qs
 
 
 def open_capacity_record(inst: Institution) -> CapacityRecord | None:
-    return CapacityRecord.objects.filter(institution=inst, valid_to__isnull=True).first()
+    return inst.capacity_history.filter(valid_to__isnull=True).first()
 
 
 def capacity_history(inst: Institution) -> QuerySet[CapacityRecord]:
-    return CapacityRecord.objects.filter(institution=inst).select_related("region").order_by("-valid_from")
+    return inst.capacity_history.select_related("region").order_by("-valid_from")
 
 
 def active_residents(inst: Institution) -> int:
-    from ylyx.people.models import Residence
-
-    return Residence.objects.filter(institution=inst, ended_on__isnull=True).count()
+    return inst.residences.filter(ended_on__isnull=True).count()  # type: ignore[attr-defined]
 
 
 def enrolled_in_class(cls: ChildcareClass) -> int:
-    from ylyx.people.models import Enrolment
-
-    return Enrolment.objects.filter(childcare_class=cls, ended_on__isnull=True).count()
+    return cls.enrolments.filter(ended_on__isnull=True).count()  # type: ignore[attr-defined]
 
 
 def active_enrolments(inst: Institution) -> int:
-    from ylyx.people.models import Enrolment
-
-    return Enrolment.objects.filter(institution=inst, ended_on__isnull=True).count()
+    return inst.enrolments.filter(ended_on__isnull=True).count()  # type: ignore[attr-defined]
 
 
 def classes_with_counts(inst: Institution) -> list[Any]:
@@ -136,9 +133,10 @@ def classes_with_counts(inst: Institution) -> list[Any]:
 
 def filing_events(filing: Filing | None) -> QuerySet[FilingEvent]:
     if filing is None:
-        return FilingEvent.objects.none()
+        return FilingEvent.objects.unscoped("empty").none()
     return filing.events.select_related("by").order_by("on", "id")
 
 
 def filing_of(inst: Institution) -> Filing | None:
-    return Filing.objects.filter(institution=inst).first()
+    return Filing.objects.unscoped("the filing of an institution the caller holds in scope").filter(
+        institution=inst).first()
