@@ -100,7 +100,7 @@ def test_no_user_facing_module_reads_a_scoped_model_outside_the_scoping_path():
     assert {"ReportedValue", "Plan", "PlanIndicator", "Milestone", "ReportJob", "Institution", "Filing",
             "ElderlyPerson", "Residence", "Infant", "Enrolment", "Practitioner", "Employment"} <= scoped
     problems = []
-    for name, path in user_facing_modules():
+    for _name, path in user_facing_modules():
         for line, text in unscoped_reads(path.read_text(encoding="utf-8"), scoped, plain):
             problems.append(f"{path.relative_to(SRC.parent)}:{line}: {text}")
     assert not problems, "unscoped reads in user-facing modules (use for_user or unscoped(reason)):\n" + \

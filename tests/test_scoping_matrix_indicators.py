@@ -180,8 +180,9 @@ def test_reported_import_refuses_rows_outside_scope(role, users, world, tree):
     city = world["city"]
     other = world["other"]["region"]
     data = svc.template_workbook(city, other, 2022, "人社局")
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
     for row in wb.active.iter_rows(min_row=2):
