@@ -174,3 +174,17 @@ def test_the_entry_page_probe_of_the_review(users, tree, neighbour):
     own = client.get(f"{entry}?plan={neighbour['city_plan'].pk}&region={tree['linhe'].code}&year=2021")
     assert own.status_code == 200
 
+
+
+def test_creating_a_value_for_the_neighbour_says_nothing_about_theirs(users, tree, neighbour):
+    """The duplicate check must not answer “already reported” for a region outside the user's scope."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(users["county_officer"])
+    manual = neighbour["city_plan"].indicators.get(seq="3")
+    resp = api.post("/api/reported-values/", {"plan_indicator": manual.pk, "region": tree["wuyuan"].code,
+                                              "year": 2021, "value": 1, "department": "民政局"}, format="json")
+    assert resp.status_code in (400, 403, 404)
+    assert "已有填报值" not in resp.content.decode()
+    assert ReportedValue.objects.unscoped("test").filter(region=tree["wuyuan"]).count() == 1

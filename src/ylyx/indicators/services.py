@@ -324,6 +324,9 @@ def create_reported(user: Any, *, region: Region, year: Any, value: Any, departm
                     comment: str = "") -> ReportedValue:
     if not allows(user.role, "reported_value", "add"):
         raise PermissionDenied("您的角色不能填报指标数值")
+    prefix = getattr(user, "region_prefix", "")
+    if not prefix or not region.code.startswith(prefix):  # before any lookup, so nothing answers for a neighbour
+        raise PermissionDenied(f"区划“{region.name}”超出您的管辖范围")
     year = _check_year(year)
     _check_target(plan_indicator, definition, region)
     value = _check_value(value)
