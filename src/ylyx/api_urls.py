@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from ylyx.core.stats_api import RegistryStatsView
+from ylyx.workspace.api import RegistryStatsView
 
 router = DefaultRouter()
 

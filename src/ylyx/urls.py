@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    path("", include("ylyx.workspace.urls")),
     path("", include("ylyx.core.urls")),
     path("accounts/", include("ylyx.accounts.urls")),
     path("regions/", include("ylyx.regions.urls")),

@@ -31,6 +31,6 @@ def password_change(request):
             record(user, "password_change", user)
         update_session_auth_hash(request, user)
         messages.success(request, "密码已修改")
-        return redirect("core:home")
+        return redirect("workspace:home")
     return render(request, "accounts/password_change.html", {"form": form, "title": "修改密码"},
                   status=400 if request.method == "POST" else 200)

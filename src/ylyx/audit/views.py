@@ -1,6 +1,6 @@
 """The audit log, read-only, for the audit administrator (三权分立: nobody else reads it)."""
 
-from ylyx.core.views import Col, ObjectListView
+from ylyx.generic.views import Col, ObjectListView
 
 from .models import AuditEvent
 

@@ -1,9 +1,8 @@
 from django.urls import path
 
-from . import views_home
+from . import health
 
 app_name = "core"
 urlpatterns = [
-    path("", views_home.home, name="home"),
-    path("healthz", views_home.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
 ]

@@ -251,9 +251,9 @@ def check_enrolments(spec: Spec, sample: int) -> list[str]:
 
 
 def check_staff(spec: Spec, sample: int) -> list[str]:
-    from ylyx.core.stats import _active
     from ylyx.institutions.models import Institution
     from ylyx.workforce.models import Employment
+    from ylyx.workspace.stats import _active
 
     out = []
     active = Employment.objects.filter(_active(BASELINE))
@@ -302,7 +302,7 @@ def check_filings(spec: Spec, sample: int) -> list[str]:
 
 
 def check_stats(spec: Spec, sample: int) -> list[str]:
-    from ylyx.core.stats import flatten, registry_stats
+    from ylyx.workspace.stats import flatten, registry_stats
 
     got = flatten(registry_stats(CITY_CODE, BASELINE))
     return [f"{k}: {got.get(k)} ≠ {v}" for k, v in spec.expected_2020().items() if got.get(k) != v]

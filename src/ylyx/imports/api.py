@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from ylyx.core.api import ScopedViewSet
+from ylyx.generic.api import ScopedViewSet
 
 from . import services, uploads
 from .models import ImportBatch, ImportIssue, Mode, Status, importable_resources

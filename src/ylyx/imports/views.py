@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from ylyx.core.views import Col, ObjectDetailView, ObjectListView
+from ylyx.generic.views import Col, ObjectDetailView, ObjectListView
 
 from . import services, uploads, workbooks
 from .forms import UploadForm

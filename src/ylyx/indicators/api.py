@@ -19,7 +19,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ylyx.core.api import ScopedViewSet
+from ylyx.generic.api import ScopedViewSet
 from ylyx.regions.models import Region
 
 from . import selectors, services

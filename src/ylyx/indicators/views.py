@@ -23,7 +23,7 @@ from django.views import View
 from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core.export import export_watermark
-from ylyx.core.views import Col, ObjectDetailView, ObjectListView
+from ylyx.generic.views import Col, ObjectDetailView, ObjectListView
 from ylyx.regions.models import Region, normalise_code
 
 from . import report, selectors, services

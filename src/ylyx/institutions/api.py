@@ -21,7 +21,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from ylyx.accounts.roles import allows
-from ylyx.core.api import ScopedViewSet
+from ylyx.generic.api import ScopedViewSet
 from ylyx.regions.models import Region
 
 from . import rules, services

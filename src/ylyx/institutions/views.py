@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from ylyx.accounts.roles import allows
-from ylyx.core.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
+from ylyx.generic.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 
 from . import services
 from .filters import InstitutionFilter

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core import mask
-from ylyx.core.api import ACTION_FOR_METHOD, ScopedViewSet
+from ylyx.generic.api import ACTION_FOR_METHOD, ScopedViewSet
 from ylyx.institutions.models import ChildcareClass
 
 from . import identity, services

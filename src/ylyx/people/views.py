@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core import mask
-from ylyx.core.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
+from ylyx.generic.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 
 from . import identity, services
 from .filters import ElderlyFilter, InfantFilter, open_stays

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "ylyx.workforce",
     "ylyx.imports",
     "ylyx.indicators",
+    "ylyx.workspace",
+    "ylyx.demo",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +146,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "zh-hans"

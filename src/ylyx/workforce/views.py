@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404
 
-from ylyx.core.views import Col, ObjectEditView
+from ylyx.generic.views import Col, ObjectEditView
 from ylyx.people.identity import age_years
 from ylyx.people.views import ActionView, PersonDetailView, PersonListView, yes_no
 

@@ -113,7 +113,7 @@ def test_generators_are_deterministic():
 def test_small_city_is_consistent_and_has_one_login_per_role(tmp_path):
     from ylyx.accounts.models import User
     from ylyx.accounts.roles import Role
-    from ylyx.core.stats import registry_stats
+    from ylyx.workspace.stats import registry_stats
 
     path = tmp_path / "logins.txt"
     result = build(SCALE, log=quiet, logins_path=path)

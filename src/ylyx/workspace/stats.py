@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from .scoping import prefix_q
+from ylyx.core.scoping import prefix_q
 
 
 def years_before(d: dt.date, years: int) -> dt.date:
@@ -54,7 +54,7 @@ def resolve_region(code: str):
 
     from ylyx.regions.models import Region
 
-    from .validators import validate_region_code
+    from ylyx.core.validators import validate_region_code
 
     try:
         code12 = validate_region_code(code)

@@ -1,8 +1,6 @@
-"""The home page: counts for the user's own scope, each linking to its list."""
+"""The officials' home: counts for the user's own scope, each linking to its list."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -26,10 +24,5 @@ def home(request):
         qs = model.objects.for_user(user, "view")
         if not qs.query.is_empty():
             cards.append({"label": label, "value": qs.count(), "url": reverse(name)})
-    return render(request, "core/home.html", {"cards": cards, "title": "首页"})
+    return render(request, "workspace/home.html", {"cards": cards, "title": "首页"})
 
-
-def healthz(request):
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})

@@ -21,10 +21,9 @@ from django.views import View
 
 from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
+from ylyx.core.export import export_watermark, workbook_response
+from ylyx.core.scoping import prefix_q
 from ylyx.regions.models import Region
-
-from .export import export_watermark, workbook_response
-from .scoping import prefix_q
 
 if TYPE_CHECKING:
     from ylyx.accounts.models import User

@@ -8,7 +8,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ylyx.core.stats import flatten, label, registry_stats
+from ylyx.workspace.stats import flatten, label, registry_stats
 
 
 def _width(s: str) -> int:

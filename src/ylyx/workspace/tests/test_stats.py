@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from ylyx import testing
-from ylyx.core.stats import registry_stats
-from ylyx.core.stats_api import RegistryStatsView
+from ylyx.workspace.api import RegistryStatsView
+from ylyx.workspace.stats import registry_stats
 
 D20 = dt.date(2020, 12, 31)
 D22 = dt.date(2022, 6, 30)
@@ -220,9 +220,9 @@ def test_api_requires_login(registry):
 
 @pytest.mark.django_db
 def test_demo_city_stats_equal_the_declared_figures(tmp_path):
-    from ylyx.core.stats import flatten
     from ylyx.demo.build import build
     from ylyx.demo.spec import COUNTIES
+    from ylyx.workspace.stats import flatten
 
     result = build(0.02, log=lambda _m: None, logins_path=tmp_path / "l.txt")
     city = flatten(registry_stats("150800", D20))

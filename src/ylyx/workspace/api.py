@@ -1,4 +1,4 @@
-"""GET /api/stats/?region=150800&date=2020-12-31: :func:`ylyx.core.stats.registry_stats` over REST.
+"""GET /api/stats/?region=150800&date=2020-12-31: :func:`ylyx.workspace.stats.registry_stats` over REST.
 
 Aggregates only, no personal data. Roles that may view institutions may ask; the region must be inside
 the user's own region subtree, otherwise the answer is 404 (as for any object outside one's scope).
@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ylyx.accounts.roles import Role, allows
+from ylyx.core.validators import validate_region_code
 
 from .stats import registry_stats
-from .validators import validate_region_code
 
 
 class RegistryStatsView(APIView):
