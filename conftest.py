@@ -19,7 +19,27 @@ def _flush_with_audit_switch(orig):
     return sql_flush
 
 
+def _force_login_with_second_factor(orig):
+    """``force_login`` stands for a completed login: for a user with a TOTP device that includes the code.
+
+    Tests of the second factor itself log in through the login form, or use users without a device
+    (``testing.make_user(..., otp=False)``), whose sessions the enforcement then treats as password-only.
+    """
+
+    def force_login(self, user, backend=None):
+        from ylyx import testing
+
+        orig(self, user, backend)
+        testing.complete_second_factor(self, user)
+
+    return force_login
+
+
 def pytest_configure(config):
+    from django.test.client import ClientMixin
+
+    ClientMixin.force_login = _force_login_with_second_factor(ClientMixin.force_login)
+
     from django.db.backends.postgresql import base as pg_base
     from django.db.backends.sqlite3 import base as sqlite_base
 

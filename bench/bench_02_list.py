@@ -69,6 +69,8 @@ def run() -> dict:
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
+    from ylyx import testing
+
     try:
         url = reverse("people:elderly_list")
     except NoReverseMatch:
@@ -81,7 +83,7 @@ def run() -> dict:
     rows, out = [], {}
     for label, user in users:
         client = Client()
-        client.force_login(user)
+        testing.force_login(client, user)  # password and TOTP, as after a real login
         total, cases = scenarios(user)
         for case in cases:
             name, params, (where, wparams), offset = case[:4]

@@ -13,6 +13,8 @@ def run() -> dict:
     from django.test import Client
     from django.urls import Resolver404, resolve
 
+    from ylyx import testing
+
     users = demo_users()
     if users is None:
         common.note("demo users missing: run the build benchmark first")
@@ -29,7 +31,7 @@ def run() -> dict:
             continue
         for label, user in users:
             client = Client()
-            client.force_login(user)
+            testing.force_login(client, user)  # password and TOTP, as after a real login
             name = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
             resp = client.get(path, query)
             if resp.status_code != 200:

@@ -32,15 +32,70 @@ def region_tree() -> dict[str, Region]:
             "wuyuan_town": t2, "linhe_village": v1, "wuyuan_village": v2, "chifeng": other_city}
 
 
-def make_user(role: str, region: Region | None = None, institution=None, **kw):
+def make_user(role: str, region: Region | None = None, institution=None, *, otp: bool | None = None, **kw):
+    """A user with ``PASSWORD``. ``otp``: give it a confirmed TOTP device; by default only roles that require
+    the second factor get one (as they would after their first login), so ``otp=False`` makes a required-role
+    user who has not enrolled yet."""
     from ylyx.accounts.models import User
+    from ylyx.accounts.roles import requires_second_factor
 
     n = next(_seq)
     user = User(username=kw.pop("username", f"{role}{n}"), role=role, region=region, institution=institution,
                 display_name=kw.pop("display_name", f"{role}{n}"), **kw)
     user.set_password(PASSWORD)
     user.save()
+    if otp if otp is not None else requires_second_factor(role):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.create(user=user, name="验证器", confirmed=True)
     return user
+
+
+def totp_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.get(user=user, confirmed=True)
+
+
+def totp_code(user, steps_ahead: int = 0) -> str:
+    """The code the user's authenticator shows now (or ``steps_ahead`` time steps later)."""
+    import time
+
+    from ylyx.accounts.services import totp_code as code_at
+
+    device = totp_device(user)
+    return code_at(device, at=time.time() + steps_ahead * device.step)
+
+
+def code_for_secret(secret: str, steps_ahead: int = 0) -> str:
+    """The 6-digit code for a base32 key as shown on the enrolment page (what the phone app computes)."""
+    import time
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(b32decode(secret.replace(" ", "")))
+    totp.time = time.time() + steps_ahead * 30
+    return f"{totp.token():06d}"
+
+
+def complete_second_factor(client, user) -> None:
+    """Mark a logged-in test client's session as verified with the user's TOTP device, if it has one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def force_login(client, user) -> None:
+    """``client.force_login`` plus the second factor: a session as after password and TOTP code."""
+    client.force_login(user)
+    complete_second_factor(client, user)
 
 
 def fake_id_number(birth: dt.date, sex: str = "M", area: str = "150802", seq: int | None = None) -> str:

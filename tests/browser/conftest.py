@@ -32,9 +32,15 @@ def page(chromium):
     context.close()
 
 
-def login(page, base_url, username, password):
+def login(page, base_url, username, password, totp_code=None):
+    """The login form; with ``totp_code`` (a function giving the current code) also the 第二步 page."""
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
+    if totp_code is not None:
+        assert "/accounts/2fa/verify/" in page.url, f"{username}: expected the second step, got {page.url}"
+        page.fill("#id_code", totp_code())
+        page.click("main button[type=submit]")
+        page.wait_for_load_state("domcontentloaded")

@@ -1,9 +1,10 @@
-"""Every role logs in through the real login page in Chromium and lands on a home page of its own scope."""
+"""Every role logs in through the real login page in Chromium (with the TOTP 第二步 for roles that must use
+it) and lands on a home page of its own scope."""
 
 import pytest
 
 from ylyx import testing
-from ylyx.accounts.roles import Role
+from ylyx.accounts.roles import Role, requires_second_factor
 
 from .conftest import login
 
@@ -17,7 +18,8 @@ def test_each_role_logs_in_and_sees_its_scope(page, live_server):
     for role in Role:
         kwargs = {"institution": inst} if role == Role.OPERATOR else {}
         user = testing.make_user(role.value, None if role == Role.OPERATOR else scopes.get(role, tree["city"]), **kwargs)
-        login(page, live_server.url, user.username, testing.PASSWORD)
+        code = (lambda u=user: testing.totp_code(u)) if requires_second_factor(role) else None
+        login(page, live_server.url, user.username, testing.PASSWORD, totp_code=code)
         assert page.url.rstrip("/") == live_server.url, f"{role}: still at {page.url}"
         header = page.inner_text("header")
         assert role.label in header

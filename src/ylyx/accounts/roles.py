@@ -6,6 +6,7 @@ records, 卫健 writes childcare records (both may read the other's institutions
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -56,3 +57,8 @@ def allows(role: str, resource: str, action: str) -> bool:
 def domains_for(role: str) -> set[str] | None:
     """The domains a role may write in; None means no domain restriction."""
     return DOMAINS.get(role)
+
+
+def requires_second_factor(role: str) -> bool:
+    """Whether a role must use TOTP before reaching any data (SEC-AUTH-4); the list is ``OTP_REQUIRED_ROLES``."""
+    return role in settings.OTP_REQUIRED_ROLES

@@ -1,4 +1,9 @@
-"""One demo login per role, with a fresh strong password each build (never derived from the seed)."""
+"""One demo login per role, with a fresh strong password each build (never derived from the seed).
+
+Roles that must use two-factor authentication (``OTP_REQUIRED_ROLES``) get a confirmed TOTP device with a
+fresh random key; the key is printed next to the password, and ``manage.py totp_code USER`` prints the
+current code in demo environments, so every printed login works without a phone.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ class Login:
     username: str
     password: str
     scope: str
+    totp_secret: str = ""  # base32, for roles that must use two-factor authentication
 
 
 def strong_password(user=None) -> str:
@@ -37,8 +43,9 @@ def strong_password(user=None) -> str:
 
 
 def create_logins(linhe_town_code: str, elder_inst, childcare_inst) -> list[Login]:
+    from ylyx.accounts import services as otp
     from ylyx.accounts.models import User
-    from ylyx.accounts.roles import Role
+    from ylyx.accounts.roles import Role, requires_second_factor
     from ylyx.regions.models import Region
 
     city = Region.objects.get(code="150800000000")
@@ -66,14 +73,25 @@ def create_logins(linhe_town_code: str, elder_inst, childcare_inst) -> list[Logi
         user.set_password(pw)
         user.save()
         scope = inst.name if inst is not None else f"{region.name}（{region.code[:6] if region.level <= 3 else region.code[:9]}）"
-        out.append(Login(role, Role(role).label, username, pw, scope))
+        secret = otp.totp_secret(otp.demo_totp_device(user=user)) if requires_second_factor(role) else ""
+        out.append(Login(role, Role(role).label, username, pw, scope, secret))
     return out
+
+
+TOTP_NOTE = "有动态口令密钥的账号须双因素认证：输入密码后，第二步再输入 6 位动态验证码。"
+
+
+def totp_hint(login: Login) -> str:
+    return (f"{login.username}：在验证器中添加密钥 {login.totp_secret}（基于时间，6 位），"
+            f"或运行 `.venv/bin/python manage.py totp_code {login.username}` 取当前验证码")
 
 
 def write_logins(path: Path, logins: list[Login]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# ylyx 演示账号（每次 build_demo 重新生成；仅用于演示环境）", "角色\t用户名\t密码\t范围"]
-    lines += [f"{x.role_label}\t{x.username}\t{x.password}\t{x.scope}" for x in logins]
+    lines = ["# ylyx 演示账号（每次 build_demo 重新生成；仅用于演示环境）",
+             f"# {TOTP_NOTE}", "角色\t用户名\t密码\t动态口令密钥\t范围"]
+    lines += [f"{x.role_label}\t{x.username}\t{x.password}\t{x.totp_secret}\t{x.scope}" for x in logins]
+    lines += [""] + [f"# {totp_hint(x)}" for x in logins if x.totp_secret]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")

@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "ylyx.core",
@@ -50,7 +53,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "ylyx.accounts.middleware.SessionLifetimeMiddleware",
+    "ylyx.accounts.middleware.SecondFactorMiddleware",
     "ylyx.accounts.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -145,6 +150,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 
+# Second factor (SEC-AUTH-4, 等保 §8.1.4.1 d): TOTP (django-otp). The one rule for who must use it: these roles
+# reach nothing but the enrolment page until they have a confirmed device; every other role may enrol from
+# 「我的账号」. Anyone with a confirmed device passes the 第二步 page at every login.
+OTP_REQUIRED_ROLES = ["civil_affairs", "health", "sysadmin", "auditor"]
+OTP_TOTP_ISSUER = "一老一小服务平台"
+OTP_RECOVERY_CODE_COUNT = 10
+# Failed codes are throttled by django-otp per device: after n failures the next try waits factor × 2^(n-1) s.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# `manage.py totp_code USER` prints a live code only with DEBUG or this switch (demo environments).
+DEMO_MODE = os.environ.get("YLYX_DEMO_MODE", "") == "1"
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -191,7 +208,7 @@ CHILDCARE_CLASS_RULES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "ylyx.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

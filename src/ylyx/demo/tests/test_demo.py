@@ -15,6 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from ylyx import testing
 from ylyx.core.validators import validate_id_number, validate_uscc
 from ylyx.demo import checks
 from ylyx.demo.build import DemoError, build
@@ -137,6 +138,18 @@ def test_small_city_is_consistent_and_has_one_login_per_role(tmp_path):
         assert users[login.username].check_password(login.password)
     text = path.read_text(encoding="utf-8")
     assert all(x.username in text and x.password in text for x in result.logins)
+    # Roles that must use 2FA come with a device whose key is printed next to the password.
+    from ylyx.accounts.roles import requires_second_factor
+    from ylyx.accounts.services import second_factor_verify, totp_secret
+
+    for login in result.logins:
+        assert bool(login.totp_secret) == requires_second_factor(login.role), login.username
+        if login.totp_secret:
+            user = users[login.username]
+            assert totp_secret(testing.totp_device(user)) == login.totp_secret
+            assert f"{login.password}\t{login.totp_secret}" in text
+            assert f"totp_code {login.username}" in text
+            assert second_factor_verify(user=user, code=testing.code_for_secret(login.totp_secret)).ok
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     # The build itself is in the audit trail, and the chain still verifies.
     from ylyx.audit.models import AuditEvent
@@ -175,6 +188,7 @@ def test_build_demo_command(tmp_path):
                      stdout=out)
         text = out.getvalue()
         assert "全部通过" in text and "demo_minzheng" in text and "角色" in text
+        assert "动态口令密钥" in text and "manage.py totp_code demo_minzheng" in text
         assert (tmp_path / "demo-logins.txt").exists() and (tmp_path / "t.json").exists()
         with pytest.raises(CommandError, match="--fresh"):
             call_command("build_demo", "--scale", str(SCALE), stdout=io.StringIO())

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ylyx.demo.build import DemoError, build
+from ylyx.demo.logins import TOTP_NOTE, totp_hint
 from ylyx.demo.spec import SEED
 
 
@@ -63,8 +64,13 @@ class Command(BaseCommand):
                 "elder_care.total", "capacity.beds", "capacity.nursing_bed_share", "childcare.institutions",
                 "childcare.filed", "childcare.places")))
         self.stdout.write("")
-        self.stdout.write(table(["角色", "用户名", "密码", "范围"],
-                                [[x.role_label, x.username, x.password, x.scope] for x in result.logins]))
+        self.stdout.write(table(["角色", "用户名", "密码", "动态口令密钥", "范围"],
+                                [[x.role_label, x.username, x.password, x.totp_secret or "—", x.scope]
+                                 for x in result.logins]))
+        self.stdout.write(f"\n{TOTP_NOTE}")
+        for x in result.logins:
+            if x.totp_secret:
+                self.stdout.write(f"  {totp_hint(x)}")
         self.stdout.write(f"\n演示账号已写入 {logins_path}（权限 600）")
         if opts["verify"]:
             from ylyx.demo.checks import verify
