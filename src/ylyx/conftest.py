@@ -25,3 +25,10 @@ def users(tree):
         "_operator_institution": inst,
     }
 
+
+
+@pytest.fixture
+def private_tmp(settings, tmp_path):
+    """A private area of the test's own (uploads, export files), so nothing is left in var/."""
+    settings.PRIVATE_TMP_DIR = tmp_path / "private"
+    return tmp_path / "private"

@@ -152,3 +152,43 @@ def make_practitioner(region: Region, role: str = "elder_caregiver", institution
     p.set_id_number(fake_id_number(dt.date(1980, 3, 3), "F", region.code[:6]))
     p.save()
     return p
+
+
+def make_approver(job, **kw):
+    """A new user who may approve ``job``: a city department for a city request, else the county's officer."""
+    from ylyx.accounts.roles import allows
+
+    region = job.region
+    while region.level > 3:
+        region = region.parent
+    roles = ("civil_affairs", "health") if region.level <= 2 else ("county_officer",)
+    role = next(r for r in roles if allows(r, job.resource, "export"))
+    return make_user(role, region, **kw)
+
+
+def export_through_pages(user, list_name: str, query: str = "", reason: str = "核对名单数据", approver=None):
+    """Export a list as ``user`` the way a person does: the list's 导出 button, the request form, a second
+    person's approval when the job needs it (``approver``, or a new one from :func:`make_approver`), and the
+    download. Returns ``(job, status code, body)``; ``job`` is None when the list downloaded directly."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from ylyx.imports.models import ExportJob
+
+    c = Client()
+    c.force_login(user)
+    resp = c.get(reverse(list_name) + "?" + (f"{query}&" if query else "") + "export=xlsx")
+    if resp.status_code != 302:
+        return None, resp.status_code, resp.content
+    assert resp["Location"].startswith(reverse("imports:export_new")), resp["Location"]
+    resp = c.post(reverse("imports:export_new"), {"list": list_name, "filter": query, "reason": reason})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    job = ExportJob.objects.filter(requester=user).latest("id")  # system: the test's own job
+    if job.status == "pending":
+        a = Client()
+        a.force_login(approver or make_approver(job))
+        assert a.post(reverse("imports:export_approve", args=[job.pk]), {"comment": "同意"}).status_code == 302
+    job.refresh_from_db()
+    resp = c.get(reverse("imports:export_download", args=[job.pk]))
+    body = b"".join(getattr(resp, "streaming_content", [])) if resp.streaming else resp.content
+    return job, resp.status_code, body

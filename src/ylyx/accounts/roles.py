@@ -1,7 +1,11 @@
 """Roles and what each may do on each resource: the permission half of ``for_user``.
 
-Actions: view, add, change, delete, export, import. Domains restrict writes: 民政 writes elderly-care
-records, 卫健 writes childcare records (both may read the other's institutions).
+Actions: view, add, change, delete, export, import, approve. Domains restrict writes: 民政 writes
+elderly-care records, 卫健 writes childcare records (both may read the other's institutions).
+
+``export``/``approve`` is the second person's approval of large or minors' exports (security.md PI-6): it
+is held by the city departments and the county officers, and applies only to jobs of resources the
+approver may export themselves, requested inside the approver's region subtree, never their own.
 """
 
 from __future__ import annotations
@@ -28,12 +32,14 @@ RO = {"view", "export"}
 
 PERMISSIONS: dict[str, dict[str, set[str]]] = {
     Role.CIVIL_AFFAIRS: {"institution": ALL, "elderly": RW, "practitioner": RW,
-                         "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"}},
+                         "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
+                         "export": {"approve"}},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
-                  "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"}},
+                  "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
+                  "export": {"approve"}},
     Role.COUNTY_OFFICER: {"institution": RW, "elderly": RW, "infant": RW, "practitioner": RW,
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
-                          "region": {"view"}},
+                          "region": {"view"}, "export": {"approve"}},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
                         "indicator": RO, "region": {"view"}},
     Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"}},

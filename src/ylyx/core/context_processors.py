@@ -13,6 +13,7 @@ NAV = [
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE = ("institution", "elderly", "infant", "practitioner")
+EXPORTABLE = ("institution", "elderly", "infant", "practitioner", "audit")  # lists whose exports may be jobs
 
 
 def platform(request):
@@ -30,4 +31,11 @@ def platform(request):
                 items.append({"url": reverse("imports:index"), "label": "Excel 导入"})
             except NoReverseMatch:
                 pass
+        for show, name, label in ((any(allows(user.role, r, "export") for r in EXPORTABLE), "imports:exports", "我的导出"),
+                                  (allows(user.role, "export", "approve"), "imports:export_approvals", "导出审批")):
+            if show:
+                try:
+                    items.append({"url": reverse(name), "label": label})
+                except NoReverseMatch:
+                    pass
     return {"PLATFORM_NAME": "一老一小服务平台", "DEBUG": settings.DEBUG, "nav_items": items}

@@ -17,11 +17,12 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views import View
 
 from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
-from ylyx.core.export import export_watermark, workbook_response
+from ylyx.core.export import export_policy, export_watermark, pi_resources, workbook_response
 from ylyx.core.scoping import prefix_q
 from ylyx.regions.models import Region
 
@@ -117,6 +118,7 @@ class ObjectListView(ScopedMixin, View):
             "querystring": params.urlencode(), "sort": request.GET.get("sort", ""),
             "can_add": bool(self.create_url_name) and allows(request.user.role, self.model.scope_resource, "add"),
             "can_export": allows(request.user.role, self.model.scope_resource, "export"),
+            "export_needs_request": self.model.scope_resource in pi_resources(),
             "create_url": reverse(self.create_url_name) if self.create_url_name else "",
             "detail_url_name": self.detail_url_name,
             "region": request.GET.get("region", ""),
@@ -124,14 +126,30 @@ class ObjectListView(ScopedMixin, View):
         return render(request, self.template_name, ctx)
 
     def export(self, request) -> HttpResponse:
+        """Small lists without personal data download at once; anything else goes to the export request form.
+
+        Personal data always needs a job (and a reason), so those lists are not even counted here.
+        """
         self.require("export")
+        resource = self.model.scope_resource
+        if resource in pi_resources():
+            return redirect(self.export_request_url(request))
         qs, _ = self.get_rows("export")
         count = qs.count()
+        if export_policy(resource, count).job:
+            return redirect(self.export_request_url(request))
         record(request.user, "export", None, detail={"model": self.model._meta.label_lower,
                                                       "filter": request.GET.urlencode()[:500], "rows": count})
         rows = ([c.get(o) for c in self.columns] for o in qs.iterator(chunk_size=2000))
         return workbook_response(self.export_name, [c.header for c in self.columns], rows,
                                  watermark=export_watermark(request.user))
+
+    def export_request_url(self, request) -> str:
+        params = request.GET.copy()
+        params.pop("export", None)
+        params.pop("page", None)
+        return reverse("imports:export_new") + "?" + urlencode({"list": request.resolver_match.view_name,
+                                                                "filter": params.urlencode()})
 
 
 class ObjectDetailView(ScopedMixin, View):

@@ -1,21 +1,31 @@
-"""REST API for imports: upload (multipart), read a batch with its report, commit.
+"""REST API for imports (upload, read a batch with its report, commit) and export jobs.
 
 ``POST /api/imports/`` (file, resource, mode, force) → the batch after validation (201), or 400 with the
 reason when the file is refused; ``GET /api/imports/{id}/``; ``POST /api/imports/{id}/commit/``.
+
+Export jobs follow the pages' rules (``export_jobs``): ``GET /api/exports/`` lists the caller's own jobs,
+``POST /api/exports/`` (resource or list, filter, reason) requests one, ``GET /api/exports/pending/`` is the
+caller's approval queue, ``POST /api/exports/{id}/approve/`` and ``…/reject/`` decide, and
+``GET /api/exports/{id}/download/`` returns the workbook (403 before approval, 409 while it is made, 410
+after expiry).
 """
 
 from __future__ import annotations
 
+from django.http import FileResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from ylyx.core.export import XLSX
 from ylyx.generic.api import ScopedViewSet
 
-from . import services, uploads
-from .models import ImportBatch, ImportIssue, Mode, Status, importable_resources
+from . import export_jobs, services, uploads
+from .models import ExportJob, ImportBatch, ImportIssue, Mode, Status, importable_resources
 
 MAX_ISSUES_IN_JSON = 500
 TRUE = {"1", "true", "True", "on", "yes", True}
@@ -103,5 +113,114 @@ class ImportBatchViewSet(ScopedViewSet):
         return Response({"detail": batch.message, **data}, status=status.HTTP_400_BAD_REQUEST)
 
 
+class ExportJobSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    requester = serializers.CharField(source="requester.__str__", read_only=True)
+    approver = serializers.SerializerMethodField()
+    filter = serializers.CharField(source="querystring", read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "resource", "list_name", "title", "filter", "filter_text", "rows_requested", "reason",
+                  "needs_approval", "status", "status_display", "message", "requester", "region", "approver",
+                  "decided_at", "decision_comment", "rows_total", "rows_written", "progress_percent", "file_size",
+                  "sha256", "created_at", "finished_at", "expires_at", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_approver(self, job: ExportJob) -> str:
+        return str(job.approver) if job.approver_id else ""
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, job: ExportJob) -> str:
+        return reverse("export-job-download", args=[job.pk]) if job.is_done else ""
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    resource = serializers.ChoiceField(choices=sorted(export_jobs.LIST_FOR_RESOURCE), required=False,
+                                       help_text="导出哪类记录；与 list 二选一")
+    list = serializers.CharField(required=False, max_length=80, help_text="列表页面名称，如 people:elderly_list")
+    filter = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text="列表页的筛选查询串，如 area=150802000000&age_band=80%2B")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
+                                   help_text="导出理由；导出个人信息时必填")
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("resource") and not attrs.get("list"):
+            raise serializers.ValidationError({"resource": ["导出内容：请指定 resource 或 list"]})
+        return attrs
+
+
+class ExportDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
+                                    help_text="审批意见；驳回时必填")
+
+
+class ExportJobViewSet(ScopedViewSet):
+    """Export jobs, scoped: the caller's own, and those the caller may approve; another region's is a 404."""
+
+    queryset = ExportJob.objects.none()
+    serializer_class = ExportJobSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["status", "resource"]
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self):
+        qs = ExportJob.objects.for_user(self.request.user, "view")
+        if self.action == "list":
+            qs = qs.filter(requester=self.request.user)
+        return qs.select_related("requester", "approver").order_by("-created_at", "-id")
+
+    @extend_schema(request=ExportRequestSerializer, responses={201: ExportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        ser = ExportRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        list_name = data.get("list") or export_jobs.LIST_FOR_RESOURCE[data["resource"]]
+        job = export_jobs.request_export(request.user, list_name, data["filter"], data["reason"])
+        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ExportJobSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def pending(self, request):
+        """Requests waiting for the caller's approval (empty for roles without the approve right)."""
+        page = self.paginate_queryset(export_jobs.pending_for(request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _decide(self, request, approve: bool) -> Response:
+        ser = ExportDecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        job = export_jobs.decide(self.get_object().pk, request.user, approve, ser.validated_data["comment"])
+        return Response(self.get_serializer(job).data)
+
+    @extend_schema(request=ExportDecisionSerializer, responses=ExportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, True)
+
+    @extend_schema(request=ExportDecisionSerializer, responses=ExportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, False)
+
+    @extend_schema(responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="导出的 Excel 文件"),
+                              403: OpenApiResponse(description="未经审批或非申请人"),
+                              409: OpenApiResponse(description="正在生成或生成失败"),
+                              410: OpenApiResponse(description="文件已过期并已删除")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        try:
+            job, path = export_jobs.open_download(self.get_object().pk, request.user)
+        except export_jobs.ExportRefused as e:
+            return Response({"detail": str(e)}, status=e.status)
+        resp = FileResponse(path.open("rb"), as_attachment=True, filename=export_jobs.download_name(job),
+                            content_type=XLSX)
+        resp["Cache-Control"] = "private, no-store"
+        return resp
+
+
 def register(router) -> None:
     router.register("imports", ImportBatchViewSet, basename="import-batch")
+    router.register("exports", ExportJobViewSet, basename="export-job")

@@ -7,12 +7,13 @@ it has been deleted.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
-from ylyx.core.scoping import prefix_q
+from ylyx.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet, prefix_q
 
 
 class Resource(models.TextChoices):
@@ -154,3 +155,125 @@ class ImportIssue(models.Model):
 
     def __str__(self) -> str:
         return f"第 {self.row} 行 {self.column}：{self.message}"
+
+
+# ---------------------------------------------------------------- export jobs (security.md PI-6, SEC-RI-2)
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    REJECTED = "rejected", "已驳回"
+    QUEUED = "queued", "排队中"
+    APPROVED = "approved", "已批准"
+    RUNNING = "running", "生成中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    EXPIRED = "expired", "已过期"
+
+
+EXPORT_WAITING = (ExportStatus.QUEUED, ExportStatus.APPROVED)  # ready for the worker
+EXPORT_IN_PROGRESS = (*EXPORT_WAITING, ExportStatus.RUNNING)
+
+
+def approvable_q(user: Any) -> Q:
+    """Jobs this user may decide on: personal-data resources they may export themselves, requested inside
+    their region subtree (only those ever need approval)."""
+    from ylyx.accounts.roles import allows
+    from ylyx.core.export import pi_resources
+
+    if not allows(user.role, "export", "approve") or not user.region_prefix:
+        return Q(pk__in=[])
+    resources = sorted(r for r in pi_resources() if allows(user.role, r, "export"))
+    return Q(resource__in=resources) & prefix_q("region_id", user.region_prefix)
+
+
+class ExportJobQuerySet(ScopedQuerySet):
+    def for_user(self, user: Any, action: str = "view") -> ExportJobQuerySet:
+        """``view``: own jobs and those the user may decide on; ``download``: own jobs only; ``approve``:
+        jobs in the user's subtree of resources they may export (the requester is refused by the service,
+        with a message, rather than hidden)."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if action == "view":
+            return self.filter(Q(requester=user) | approvable_q(user))
+        if action == "download":
+            return self.filter(requester=user)
+        if action == "approve":
+            return self.filter(approvable_q(user))
+        return self.none()
+
+
+class ExportJobManager(ScopedManager.from_queryset(ExportJobQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class ExportJob(ScopedModel):
+    """One request to export a list: who, which list and filter, why, the approval, progress and the file.
+
+    The list is named by its page (``list_name``, a URL name) and re-evaluated as the requester when the
+    file is made, so the rows and their masking are exactly those of the page's own export. The file lives
+    in the private area (``stored_name``) until ``expires_at``.
+    """
+
+    scope_resource = "export"
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                  related_name="export_jobs")
+    region = models.ForeignKey("regions.Region", verbose_name="申请人管辖区划", on_delete=models.PROTECT,
+                               related_name="+", help_text="申请时申请人的管辖范围；审批人须管辖该区划")
+    resource = models.CharField("导出内容", max_length=20, db_index=True,
+                                help_text="列表记录的权限资源，如 elderly、infant")
+    model_label = models.CharField("数据表", max_length=60)
+    list_name = models.CharField("列表页面", max_length=80, help_text="列表页的 URL 名称，如 people:elderly_list")
+    title = models.CharField("列表名称", max_length=60)
+    querystring = models.CharField("筛选条件", max_length=2000, blank=True, default="")
+    filter_text = models.CharField("筛选条件（说明）", max_length=1000, blank=True, default="",
+                                   help_text="申请时按列表的筛选项名称写出的筛选条件，供审批人阅读")
+    rows_requested = models.PositiveIntegerField("申请时行数", default=0)
+    reason = models.CharField("导出理由", max_length=500, blank=True, default="")
+    needs_approval = models.BooleanField("需要审批", default=False)
+    status = models.CharField("状态", max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING,
+                              db_index=True)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_comment = models.CharField("审批意见", max_length=500, blank=True, default="")
+    task_id = models.CharField("后台任务编号", max_length=64, blank=True, default="")
+    message = models.CharField("说明", max_length=500, blank=True, default="")
+    rows_total = models.PositiveIntegerField("生成时行数", default=0)
+    rows_written = models.PositiveIntegerField("已写入行数", default=0)
+    stored_name = models.CharField("文件（私有区）", max_length=100, blank=True, default="", editable=False)
+    file_size = models.BigIntegerField("文件大小（字节）", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, default="")
+    downloads = models.PositiveIntegerField("下载次数", default=0)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    started_at = models.DateTimeField("开始生成", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    expires_at = models.DateTimeField("文件过期时间", null=True, blank=True, db_index=True)
+
+    objects: ClassVar[ExportJobManager] = ExportJobManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导出任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "region"]), models.Index(fields=["requester", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"导出任务 #{self.pk}（{self.title}）"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in EXPORT_IN_PROGRESS
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ExportStatus.DONE
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (ExportStatus.DONE, ExportStatus.EXPIRED):
+            return 100
+        if self.status != ExportStatus.RUNNING or not self.rows_total:
+            return 0
+        return min(99, int(self.rows_written * 100 / self.rows_total))

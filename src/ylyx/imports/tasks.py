@@ -1,7 +1,7 @@
-"""Background tasks for long imports (django-tasks; the database backend's worker runs them).
+"""Background tasks for long imports and export jobs (django-tasks; the database backend's worker runs them).
 
-Both are idempotent: they act only on a batch in the matching state, so a task delivered twice, or
-one picked up after the sweeper gave up on its batch, does nothing.
+All are idempotent: they act only on a batch or job in the matching state, so a task delivered twice,
+or one picked up after the sweeper gave up on its batch or job, does nothing.
 """
 
 from __future__ import annotations
@@ -28,3 +28,18 @@ def sweep_files() -> dict:
     from .services import sweep
 
     return sweep()
+
+
+@task()
+def generate_export(job_id: int) -> str:
+    """Make an export job's workbook (approved, or not needing approval); see ``export_jobs.generate``."""
+    from .export_jobs import generate
+
+    return generate(job_id)
+
+
+@task()
+def purge_exports() -> dict:
+    from .export_jobs import purge
+
+    return purge()

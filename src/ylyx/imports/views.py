@@ -1,4 +1,5 @@
-"""Import pages: upload, batch list, batch detail with htmx progress, commit, error report, templates.
+"""Import pages (upload, batch list, batch detail with htmx progress, commit, error report, templates) and
+export job pages (request form, 我的导出, approval queue, job with htmx progress, download).
 
 Thin: the work is in services; every batch reaches the user through ``ImportBatch.objects.for_user``
 (another region's batch is a 404). Uploads end up in the private area either way: streamed there by
@@ -7,20 +8,24 @@ Thin: the work is in services; every batch reaches the user through ``ImportBatc
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from ylyx.accounts.roles import allows
+from ylyx.core.export import XLSX, export_policy, pi_resources
 from ylyx.generic.views import Col, ObjectDetailView, ObjectListView
 
-from . import services, uploads, workbooks
-from .forms import UploadForm
-from .models import ImportBatch, Resource, Status, importable_resources
+from . import export_jobs, services, uploads, workbooks
+from .forms import ExportDecisionForm, ExportRequestForm, UploadForm
+from .models import ExportJob, ImportBatch, Resource, Status, importable_resources
 from .specs import SPECS
 
 ISSUES_PER_PAGE = 100
@@ -162,3 +167,145 @@ def template(request, resource):
         raise PermissionDenied(f"您的角色无权导入{Resource(resource).label}")
     spec = SPECS[resource]
     return workbooks.xlsx_response(workbooks.template_workbook(spec, request.user), f"{spec.label}导入模板.xlsx")
+
+
+# ---------------------------------------------------------------- export jobs (security.md PI-6)
+#
+# Every job reaches the user through ``ExportJob.objects.for_user``: requesters see their own, approvers
+# those they may decide on; another region's job is a 404. The work is in ``export_jobs``.
+
+EXPORTS_PER_PAGE = 30
+
+
+def _export_job(request, pk) -> ExportJob:
+    job = get_object_or_404(ExportJob.objects.for_user(request.user, "view")
+                            .select_related("requester", "approver", "region"), pk=pk)
+    return export_jobs.check_task(job)
+
+
+def _refused(request, title: str, message: str, status: int, job: ExportJob | None = None):
+    return render(request, "imports/export_refused.html", {"message": message, "job": job, "title": title},
+                  status=status)
+
+
+@login_required
+def export_new(request):
+    """The request form behind a list's 导出 button: the list, its filter and row count, and the reason."""
+    data = request.POST if request.method == "POST" else request.GET
+    list_name = str(data.get("list", ""))[:80]
+    try:
+        querystring = export_jobs.clean_querystring(str(data.get("filter", "")))
+    except ValidationError as e:
+        return _refused(request, "不能导出", "；".join(e.messages), 400)
+    view, qs = export_jobs.open_list(list_name, request.user, querystring)
+    resource = view.model.scope_resource
+    form = ExportRequestForm(request.POST or None, reason_required=resource in pi_resources(),
+                             initial={"list": list_name, "filter": querystring})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                job = export_jobs.request_export(request.user, list_name, querystring, form.cleaned_data["reason"])
+            except ValidationError as e:
+                for field, msgs in (e.message_dict.items() if hasattr(e, "error_dict") else [(None, e.messages)]):
+                    for m in msgs:
+                        form.add_error(field if field in form.fields else None, m)
+            else:
+                return redirect("imports:export_job", pk=job.pk)
+        status = 400
+    rows = qs.count()
+    return render(request, "imports/export_new.html", {
+        "form": form, "title": f"申请导出：{export_jobs.list_title(view)}", "list_title": export_jobs.list_title(view),
+        "filters": export_jobs.describe_filter(view, querystring), "rows": rows,
+        "policy": export_policy(resource, rows), "pi": resource in pi_resources(),
+        "back_url": reverse(list_name) + (f"?{querystring}" if querystring else ""),
+        "approval_threshold": settings.EXPORT_APPROVAL_THRESHOLD, "ttl": export_jobs.ttl_text(export_jobs.file_ttl()),
+        "always_approve": resource in getattr(settings, "EXPORT_ALWAYS_APPROVE", ()),
+    }, status=status)
+
+
+@login_required
+@require_GET
+def export_list(request):
+    """我的导出: the user's own jobs, newest first; opening it also expires what is due (cheap part only)."""
+    export_jobs.purge(orphans=False)
+    jobs = ExportJob.objects.for_user(request.user, "download").select_related("approver")
+    page = Paginator(jobs, EXPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "imports/export_list.html", {
+        "page": page, "title": "我的导出", "is_approver": allows(request.user.role, "export", "approve"),
+        "ttl": export_jobs.ttl_text(export_jobs.file_ttl())})
+
+
+@login_required
+@require_GET
+def export_approvals(request):
+    """The approval queue: requests waiting for this user, and the ones they decided recently."""
+    if not allows(request.user.role, "export", "approve"):
+        raise PermissionDenied("您的角色没有导出审批权限")
+    export_jobs.purge(orphans=False)
+    decided = (ExportJob.objects.for_user(request.user, "view").filter(approver=request.user)
+               .select_related("requester").order_by("-decided_at")[:20])
+    return render(request, "imports/export_approvals.html", {
+        "pending": export_jobs.pending_for(request.user), "decided": decided, "title": "导出审批"})
+
+
+@login_required
+@require_GET
+def export_job(request, pk):
+    job = _export_job(request, pk)
+    return render(request, "imports/export_job.html", {
+        "job": job, "title": str(job), "may_decide": export_jobs.may_decide(job, request.user),
+        "is_requester": job.requester_id == request.user.pk, "decision_form": ExportDecisionForm()})
+
+
+@login_required
+@require_GET
+def export_progress(request, pk):
+    """Polled by htmx every second while the job waits for the worker or runs; a finished job stops it."""
+    job = _export_job(request, pk)
+    resp = render(request, "imports/_export_job.html", {"job": job,
+                                                        "is_requester": job.requester_id == request.user.pk})
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+def _decide(request, pk, approve: bool):
+    form = ExportDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(m) for msgs in form.errors.values() for m in msgs))
+        return redirect("imports:export_job", pk=pk)
+    try:
+        job = export_jobs.decide(pk, request.user, approve, form.cleaned_data["comment"])
+    except PermissionDenied as e:
+        return _refused(request, "不能审批", str(e), 403)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+        return redirect("imports:export_job", pk=pk)
+    messages.success(request, f"已批准导出任务 #{job.pk}" if approve else f"已驳回导出任务 #{job.pk}")
+    return redirect("imports:export_job", pk=pk)
+
+
+@login_required
+@require_POST
+def export_approve(request, pk):
+    return _decide(request, pk, True)
+
+
+@login_required
+@require_POST
+def export_reject(request, pk):
+    return _decide(request, pk, False)
+
+
+@login_required
+@require_GET
+def export_download(request, pk):
+    try:
+        job, path = export_jobs.open_download(pk, request.user)
+    except export_jobs.ExportRefused as e:
+        return _refused(request, "不能下载", str(e), e.status, ExportJob.objects.for_user(request.user, "view")
+                        .filter(pk=pk).first())
+    resp = FileResponse(path.open("rb"), as_attachment=True, filename=export_jobs.download_name(job),
+                        content_type=XLSX)
+    resp["Cache-Control"] = "private, no-store"
+    return resp

@@ -12,8 +12,6 @@ import datetime as dt
 import importlib
 import io
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django_tasks import task
 
 from ylyx.core.export import safe_cell
+from ylyx.core.jobs import contained, task_failed, unlink, update_row, write_atomic
 
 from .results import STATUS_LABELS, IndicatorRow, PlanTable, RegionRow
 
@@ -531,20 +530,6 @@ def check_role(user: Any) -> None:
         raise ReportError("您的角色没有导出指标报告的权限")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target then rename, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def report_paths(out_dir: Path, plan_code: str, region_code: str, year: int) -> tuple[Path, Path]:
     stem = f"{plan_code}-{region_code}-{year}"
     return out_dir / f"{stem}.pdf", out_dir / f"{stem}.xlsx"
@@ -579,8 +564,8 @@ def build_annual_report(plan: Any, region: Any, year: int, out_dir: Path | str |
     folder.mkdir(parents=True, exist_ok=True)
     plan_code = table.plan_code or str(getattr(plan, "code", "") or plan.pk)
     pdf_path, xlsx_path = report_paths(folder, plan_code, table.region_code or region.code, year)
-    _write_atomic(pdf_path, pdf)
-    _write_atomic(xlsx_path, xlsx)
+    write_atomic(pdf_path, pdf)
+    write_atomic(xlsx_path, xlsx)
     record(actor, "export", plan if hasattr(plan, "_meta") else None,
            detail={"report": "annual", "plan": plan_code, "region": region.code, "year": year,
                    "on": on.isoformat(), "indicators": len(table.rows), "regions": len(table.breakdown),
@@ -649,12 +634,7 @@ def retention_days() -> int:
 
 def stored_file(path: str) -> Path | None:
     """A job's stored file, only when it lies under the reports folder (paths come from the database)."""
-    if not path:
-        return None
-    p = Path(path).resolve()
-    if not p.is_relative_to(reports_root().resolve()):
-        return None
-    return p
+    return contained(reports_root(), path)
 
 
 class JobProgress:
@@ -667,11 +647,9 @@ class JobProgress:
         self.job_id = job_id
 
     def _update(self, **fields: Any) -> None:
-        if self.job_id is None:
-            return
         from .models import ReportJob
 
-        ReportJob.objects.filter(pk=self.job_id).exclude(status=ReportJob.Status.EXPIRED).update(**fields)
+        update_row(ReportJob, self.job_id, unless=(ReportJob.Status.EXPIRED,), **fields)
 
     def start(self) -> None:
         from .models import ReportJob
@@ -727,25 +705,12 @@ def request_annual_report(user: Any, plan: Any, region: Any, year: int) -> Any:
 
 def check_task(job: Any) -> Any:
     """A job whose task failed outright (the worker crashed past our handler) is shown as failed."""
-    from django_tasks import TaskResultStatus
-
     if not job.in_progress or not job.task_id:
         return job
-    try:
-        result = generate_annual_report.get_result(job.task_id)
-    except Exception:  # noqa: BLE001 - backends without stored results (Immediate) or a purged result
-        return job
-    if result.status == TaskResultStatus.FAILED:
+    if task_failed(generate_annual_report, job.task_id):
         JobProgress(job.pk).fail(f"生成报告时发生系统错误，请稍后重试或联系管理员（任务 #{job.pk}）")
         job.refresh_from_db()
     return job
-
-
-def _unlink(path: Path | None) -> int:
-    if path is None or not path.is_file():
-        return 0
-    path.unlink()
-    return 1
 
 
 def purge_reports(days: int | None = None, now: dt.datetime | None = None) -> dict[str, int]:
@@ -766,7 +731,7 @@ def purge_reports(days: int | None = None, now: dt.datetime | None = None) -> di
     cutoff = now - dt.timedelta(days=days)
     jobs = files = orphans = 0
     for job in ReportJob.objects.filter(created_at__lt=cutoff).exclude(status=ReportJob.Status.EXPIRED):
-        files += _unlink(stored_file(job.pdf_path)) + _unlink(stored_file(job.xlsx_path))
+        files += unlink(stored_file(job.pdf_path)) + unlink(stored_file(job.xlsx_path))
         folder = job_dir(job.pk)
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()

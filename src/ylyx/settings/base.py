@@ -198,6 +198,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AUDIT_RETENTION_DAYS = 365
 REPORT_RETENTION_DAYS = 30
 
+# Exports (security.md PI-6, SEC-RI-2; docs/operators.md "Exports"). Lists of personal data always export
+# through a job with a stated reason; above EXPORT_APPROVAL_THRESHOLD rows, and for every export of minors'
+# records, a second person approves first. Other lists download directly up to EXPORT_DIRECT_MAX_ROWS.
+EXPORT_DIRECT_MAX_ROWS = 2000
+EXPORT_APPROVAL_THRESHOLD = 5000
+EXPORT_PI_RESOURCES = ("elderly", "infant", "practitioner")
+EXPORT_ALWAYS_APPROVE = ("infant",)
+EXPORT_FILE_TTL = timedelta(hours=24)  # a generated file is deleted this long after it was made
+EXPORT_PENDING_TTL = timedelta(days=7)  # a request nobody approved or started expires after this
+EXPORT_STALE_AFTER = timedelta(minutes=30)  # a job without progress this long is marked failed
+
 # Childcare rules (standards.md §2.1 [S]); configurable, see docs/standards-config.md.
 CHILDCARE_CLASS_RULES = {
     "infant": {"label": "乳儿班", "min_months": 6, "max_months": 12, "max_size": 10, "ratio": 3},

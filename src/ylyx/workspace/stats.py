@@ -52,9 +52,8 @@ def resolve_region(code: str):
     """The Region for a 6- or 12-digit code, or ValueError with a Chinese message."""
     from django.core.exceptions import ValidationError
 
-    from ylyx.regions.models import Region
-
     from ylyx.core.validators import validate_region_code
+    from ylyx.regions.models import Region
 
     try:
         code12 = validate_region_code(code)

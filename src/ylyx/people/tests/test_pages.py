@@ -24,7 +24,7 @@ def aged(tree, years: int, region=None, **kw):
 
 # --- masking everywhere ----------------------------------------------------------------------------
 
-def test_elderly_list_detail_edit_and_export_never_show_a_full_id(tree, users, linhe_person, elder_home):
+def test_elderly_list_detail_edit_and_export_never_show_a_full_id(tree, users, linhe_person, elder_home, private_tmp):
     officer = users["county_officer"]
     officer.can_view_full_pi = True
     officer.save()
@@ -41,15 +41,15 @@ def test_elderly_list_detail_edit_and_export_never_show_a_full_id(tree, users, l
     assert linhe_person.id_number_masked in html and linhe_person.name_masked == "王**" in html
     assert "王秀英" not in html
     assert "显示完整" in html  # the permitted user gets the reveal form, not the value
-    r = c.get(reverse("people:elderly_list") + "?export=xlsx")
-    assert r.status_code == 200
-    text = xlsx_text(r.content)
+    job, status, content = testing.export_through_pages(officer, "people:elderly_list")  # PI: through a job
+    assert status == 200 and job.rows_total == 1
+    text = xlsx_text(content)
     assert_no_full_id(text)
     assert linhe_person.id_number_masked in text and "王秀英" not in text
     assert AuditEvent.objects.filter(event_type="export", actor=officer).exists()
 
 
-def test_infant_pages_and_export_are_masked(tree, users, toddler, junior_class):
+def test_infant_pages_and_export_are_masked(tree, users, toddler, junior_class, private_tmp):
     officer = users["county_officer"]
     services.enrol(officer, toddler, junior_class, dt.date.today())
     c = login(officer)
@@ -62,7 +62,9 @@ def test_infant_pages_and_export_are_masked(tree, users, toddler, junior_class):
     assert toddler.id_number_masked in c.get(reverse("people:infant_list")).content.decode()
     reads = AuditEvent.objects.filter(event_type="view", object_type="people.infant", object_id=str(toddler.pk))
     assert reads.count() == 1 and reads.get().actor_id == officer.pk  # reading a minor's record is logged
-    text = xlsx_text(c.get(reverse("people:infant_list") + "?export=xlsx").content)
+    job, status, content = testing.export_through_pages(officer, "people:infant_list")
+    assert status == 200 and job.needs_approval and job.approver_id not in (None, officer.pk)  # minors: PI-6
+    text = xlsx_text(content)
     assert_no_full_id(text)
     assert toddler.id_number_masked in text and "李*" in text
 
