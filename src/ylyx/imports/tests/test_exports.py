@@ -175,7 +175,7 @@ def test_an_overlong_filter_is_refused_with_a_message(officer, people):
 
 def test_navigation_offers_my_exports_and_approvals_by_role(users):
     def nav(role):
-        return {i["label"] for i in client_for(users[role]).get(reverse("core:home")).context["nav_items"]}
+        return {i["label"] for i in client_for(users[role]).get(reverse("workspace:home")).context["nav_items"]}
 
     assert {"我的导出", "导出审批"} <= nav("county_officer") and {"我的导出", "导出审批"} <= nav("health")
     assert "我的导出" in nav("town_officer") and "导出审批" not in nav("town_officer")
