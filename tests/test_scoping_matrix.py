@@ -3,7 +3,7 @@
 Exports are made the way a person makes them: directly for small lists without personal data, otherwise
 through an export job (request, approval where needed, generation as the requester, download).
 
-Expected outcomes are derived from the one permission table (accounts/roles.py) and the region prefix
+Expected outcomes are derived from the one permission table (core/permissions.py) and the region prefix
 rule, so a change to either that the pages do not follow fails here.
 """
 
@@ -19,8 +19,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ylyx import testing
-from ylyx.accounts.roles import Role, allows
 from ylyx.core.export import pi_resources
+from ylyx.core.permissions import Role, allows
 from ylyx.people.models import Enrolment, Residence
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ylyx import testing
-from ylyx.accounts.roles import Role, allows
+from ylyx.core.permissions import Role, allows
 from ylyx.indicators import report
 from ylyx.indicators import services as svc
 from ylyx.indicators.models import Milestone, Plan, PlanIndicator, ReportedStatus, ReportedValue, ReportJob

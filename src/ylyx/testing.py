@@ -37,7 +37,7 @@ def make_user(role: str, region: Region | None = None, institution=None, *, otp:
     the second factor get one (as they would after their first login), so ``otp=False`` makes a required-role
     user who has not enrolled yet."""
     from ylyx.accounts.models import User
-    from ylyx.accounts.roles import requires_second_factor
+    from ylyx.core.permissions import requires_second_factor
 
     n = next(_seq)
     user = User(username=kw.pop("username", f"{role}{n}"), role=role, region=region, institution=institution,
@@ -156,7 +156,7 @@ def make_practitioner(region: Region, role: str = "elder_caregiver", institution
 
 def make_approver(job, **kw):
     """A new user who may approve ``job``: a city department for a city request, else the county's officer."""
-    from ylyx.accounts.roles import allows
+    from ylyx.core.permissions import allows
 
     region = job.region
     while region.level > 3:

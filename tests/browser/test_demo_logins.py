@@ -4,7 +4,7 @@ roles that must use two-factor authentication, with a code from the printed TOTP
 import pytest
 
 from ylyx import testing
-from ylyx.accounts.roles import requires_second_factor
+from ylyx.core.permissions import requires_second_factor
 from ylyx.demo.build import build
 
 from .conftest import login

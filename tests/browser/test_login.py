@@ -4,7 +4,7 @@ it) and lands on a home page of its own scope."""
 import pytest
 
 from ylyx import testing
-from ylyx.accounts.roles import Role, requires_second_factor
+from ylyx.core.permissions import Role, requires_second_factor
 
 from .conftest import login
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
-from .roles import requires_second_factor
+from ylyx.core.permissions import requires_second_factor
+
 from .services import has_totp
 
 

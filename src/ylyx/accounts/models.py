@@ -7,9 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ylyx.core.permissions import Role
 from ylyx.regions.models import PREFIX_LEN
-
-from .roles import Role
 
 
 class User(AbstractUser):

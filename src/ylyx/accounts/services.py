@@ -27,8 +27,7 @@ from rest_framework.authtoken.models import Token
 
 from ylyx.audit.services import record
 from ylyx.core.crypto import blind_index
-
-from .roles import requires_second_factor
+from ylyx.core.permissions import requires_second_factor
 
 # What a session still needs: nothing, the 第二步 code, or enrolment first.
 OK, VERIFY, ENROL = "ok", "verify", "enrol"

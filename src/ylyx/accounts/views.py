@@ -25,10 +25,10 @@ from django_otp import login as otp_login
 from rest_framework.authtoken.models import Token
 
 from ylyx.audit.services import record
+from ylyx.core.permissions import allows, requires_second_factor
 
 from . import services
 from .forms import EnrolForm, SecondFactorForm, SecondFactorResetForm
-from .roles import allows, requires_second_factor
 
 
 def _next_url(request) -> str:

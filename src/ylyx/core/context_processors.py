@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from ylyx.accounts.roles import allows
+from ylyx.core.permissions import allows
 
 NAV = [
     ("institution", "institutions:list", "机构"),

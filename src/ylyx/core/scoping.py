@@ -19,11 +19,13 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+
+from .permissions import Action, Resource, allows, domains_for
 
 # Modules whose querysets reach a user. Services (state changes, each given the user) and engines are
 # not listed: they take records the caller already fetched in scope.
@@ -53,7 +55,7 @@ def _marks_scoped(fn):
     """Wrap a ``for_user`` so whatever it returns counts as scoped, in subclasses too."""
 
     @functools.wraps(fn)
-    def for_user(self, user: Any, action: str = "view"):
+    def for_user(self, user: Any, action: Action = "view"):
         qs = fn(self, user, action)
         qs._scope = "user"
         return qs
@@ -73,9 +75,7 @@ class ScopedQuerySet(models.QuerySet):
             cls.for_user = _marks_scoped(fn)  # type: ignore[method-assign]
 
     @_marks_scoped
-    def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
-        from ylyx.accounts.roles import allows, domains_for
-
+    def for_user(self, user: Any, action: Action = "view") -> ScopedQuerySet:
         model = cast("type[ScopedModel]", self.model)  # only ScopedModel.objects hands out this queryset
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
@@ -105,7 +105,7 @@ class ScopedQuerySet(models.QuerySet):
         """A deliberate read across scopes; ``reason`` says why it is safe (kept in the code for review)."""
         if not reason or not reason.strip():
             raise ValueError("unscoped() needs the reason the read is safe")
-        qs = self._chain()
+        qs = self._chain()  # type: ignore[attr-defined]
         qs._scope = "system"
         return qs
 
@@ -194,7 +194,7 @@ class ScopedModel(models.Model):
     names that foreign key in ``scope_parent`` and is visible exactly where its parent is.
     """
 
-    scope_resource: str = ""
+    scope_resource: ClassVar[Resource]  # child records (``scope_parent``) use their parent's
     scope_region_field = "region_id"
     scope_domain_field: str | None = None
     scope_parent: str | None = None

@@ -45,7 +45,7 @@ def strong_password(user=None) -> str:
 def create_logins(linhe_town_code: str, elder_inst, childcare_inst) -> list[Login]:
     from ylyx.accounts import services as otp
     from ylyx.accounts.models import User
-    from ylyx.accounts.roles import Role, requires_second_factor
+    from ylyx.core.permissions import Role, requires_second_factor
     from ylyx.regions.models import Region
 
     city = Region.objects.get(code="150800000000")

@@ -6,7 +6,9 @@ from django.db import transaction
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
-ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
+from ylyx.core.permissions import Action, allows
+
+ACTION_FOR_METHOD: dict[str, Action] = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                      "PATCH": "change", "DELETE": "delete"}
 
 
@@ -20,7 +22,6 @@ class ScopedViewSet(viewsets.ModelViewSet):
         return self.queryset.model.objects.for_user(self.request.user, action)
 
     def create(self, request, *args, **kwargs):
-        from ylyx.accounts.roles import allows
 
         if not allows(request.user.role, self.queryset.model.scope_resource, "add"):
             raise exceptions.PermissionDenied("无权新增此类记录")

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views import View
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core.export import export_policy, export_watermark, pi_resources, workbook_response
+from ylyx.core.permissions import Action, allows
 from ylyx.core.scoping import prefix_q
 from ylyx.regions.models import Region
 
@@ -50,11 +50,11 @@ class ScopedMixin(LoginRequiredMixin, View):
     model: Any = None
     action = "view"
 
-    def scoped(self, action: str | None = None):
+    def scoped(self, action: Action | None = None):
         qs = self.model.objects.for_user(self.request.user, action or self.action)
         return qs
 
-    def require(self, action: str) -> None:
+    def require(self, action: Action) -> None:
         if not allows(self.request.user.role, self.model.scope_resource, action):
             raise PermissionDenied("无权执行此操作")
 
@@ -78,7 +78,7 @@ class ObjectListView(ScopedMixin, View):
             cond |= Q(**{f"{f}__icontains": q})
         return qs.filter(cond)
 
-    def get_rows(self, action: str):
+    def get_rows(self, action: Action):
         qs = self.scoped(action)
         if self.select_related:
             qs = qs.select_related(*self.select_related)

@@ -256,7 +256,7 @@ def pending_for(user: Any) -> QuerySet[ExportJob]:
 
 
 def decision_problem(job: ExportJob, user: Any) -> str:
-    from ylyx.accounts.roles import allows
+    from ylyx.core.permissions import allows
 
     if job.requester_id == user.pk:
         return "不能审批自己申请的导出，须由另一位有导出审批权限的人员审批"
@@ -434,7 +434,7 @@ def gone_message() -> str:
 
 def open_download(job_id: int, user: Any) -> tuple[ExportJob, Path]:
     """The file for its requester; refusals raise ExportRefused with 403, 409 or 410, and are audited."""
-    from ylyx.accounts.roles import allows
+    from ylyx.core.permissions import allows
 
     job = ExportJob.objects.for_user(user, "view").filter(pk=job_id).first()
     if job is None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ylyx.core.permissions import Action
 from ylyx.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet, prefix_q
 
 
@@ -43,15 +44,15 @@ FINISHED = (Status.COMMITTED, Status.FAILED, Status.REJECTED)
 
 def importable_resources(user: Any) -> list[str]:
     """Resources the user's role may import; operators have none (they belong to an institution, not a region)."""
-    from ylyx.accounts.roles import allows
+    from ylyx.core.permissions import allows, as_resource
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    return [r.value for r in Resource if allows(user.role, r.value, "import")]
+    return [r.value for r in Resource if allows(user.role, as_resource(r.value), "import")]
 
 
 class ImportBatchQuerySet(models.QuerySet):
-    def for_user(self, user: Any, action: str = "view") -> ImportBatchQuerySet:
+    def for_user(self, user: Any, action: Action = "view") -> ImportBatchQuerySet:
         """Batches of resources the user may import, uploaded from inside the user's region subtree."""
         resources = importable_resources(user)
         if not resources:
@@ -178,17 +179,17 @@ EXPORT_IN_PROGRESS = (*EXPORT_WAITING, ExportStatus.RUNNING)
 def approvable_q(user: Any) -> Q:
     """Jobs this user may decide on: personal-data resources they may export themselves, requested inside
     their region subtree (only those ever need approval)."""
-    from ylyx.accounts.roles import allows
     from ylyx.core.export import pi_resources
+    from ylyx.core.permissions import allows, as_resource
 
     if not allows(user.role, "export", "approve") or not user.region_prefix:
         return Q(pk__in=[])
-    resources = sorted(r for r in pi_resources() if allows(user.role, r, "export"))
+    resources = sorted(r for r in pi_resources() if allows(user.role, as_resource(r), "export"))
     return Q(resource__in=resources) & prefix_q("region_id", user.region_prefix)
 
 
 class ExportJobQuerySet(ScopedQuerySet):
-    def for_user(self, user: Any, action: str = "view") -> ExportJobQuerySet:
+    def for_user(self, user: Any, action: Action = "view") -> ExportJobQuerySet:
         """``view``: own jobs and those the user may decide on; ``download``: own jobs only; ``approve``:
         jobs in the user's subtree of resources they may export (the requester is refused by the service,
         with a message, rather than hidden)."""

@@ -134,7 +134,7 @@ def _set_counts(batch: ImportBatch, result: Scan) -> None:
 
 
 def _context(batch: ImportBatch, user: Any, commit: bool) -> Context:
-    from ylyx.accounts.roles import domains_for
+    from ylyx.core.permissions import domains_for
 
     return Context(user=user, prefix=user.region_prefix, domains=domains_for(user.role), commit=commit,
                    batch_id=batch.pk)

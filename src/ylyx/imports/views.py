@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from ylyx.accounts.roles import allows
 from ylyx.core.export import XLSX, export_policy, pi_resources
+from ylyx.core.permissions import allows
 from ylyx.generic.views import Col, ObjectDetailView, ObjectListView
 
 from . import export_jobs, services, uploads, workbooks

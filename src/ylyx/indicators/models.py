@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from ylyx.core.models import TimeStamped
+from ylyx.core.permissions import Action
 from ylyx.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet, prefix_q
 from ylyx.regions.models import PREFIX_LEN, level_of
 
@@ -26,13 +27,13 @@ def ancestor_codes(code12: str) -> list[str]:
 
 
 class PlanQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = "view"):
+    def for_user(self, user, action: Action = "view"):
         """Viewing (and exporting): plans of the user's subtree and of the regions above it (a county reads
         the city's plan). Every other action keeps the owner-region rule of :class:`ScopedQuerySet`.
         """
         if action not in ("view", "export"):
             return super().for_user(user, action)
-        from ylyx.accounts.roles import allows
+        from ylyx.core.permissions import allows
 
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
@@ -278,7 +279,7 @@ class ReportedValue(ScopedModel, TimeStamped):
 
 
 class ReportJobQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = "view"):
+    def for_user(self, user, action: Action = "view"):
         """A report is an export: seeing a job needs the export right on indicators, its region in scope and
         its plan visible. Nobody changes or deletes jobs through the pages; the sweeper expires them.
         """

@@ -524,7 +524,7 @@ def load_user(user_id: Any) -> Any:
 
 
 def check_role(user: Any) -> None:
-    from ylyx.accounts.roles import allows
+    from ylyx.core.permissions import allows
 
     if not allows(user.role, "indicator", "export"):
         raise ReportError("您的角色没有导出指标报告的权限")

@@ -20,8 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
+from ylyx.core.permissions import allows
 from ylyx.core.scoping import ensure_in_scope
 from ylyx.regions.models import Region, normalise_code
 

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core.export import export_watermark
+from ylyx.core.permissions import Action, Resource, allows
 from ylyx.generic.views import Col, ObjectDetailView, ObjectListView
 from ylyx.regions.models import Region, normalise_code
 
@@ -36,7 +36,7 @@ from .results import STATUS_LABELS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _require(user, resource: str, action: str) -> None:
+def _require(user, resource: Resource, action: Action) -> None:
     if not allows(user.role, resource, action):
         raise PermissionDenied("无权执行此操作")
 

@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from ylyx.accounts.roles import allows
+from ylyx.core.permissions import allows
 from ylyx.generic.api import ScopedViewSet
 from ylyx.regions.models import Region
 
@@ -50,7 +50,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
                   "effective_on", "reason"]
         read_only_fields = ["domain", "closed_on", "created_at", "updated_at"]
         validators: list = []  # uniqueness and the check constraints are the service's, with Chinese messages
-        extra_kwargs = {"uscc": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, list]] = {"uscc": {"validators": []}}
 
     @extend_schema_field(serializers.ChoiceField(choices=FilingStatus.choices, allow_null=True))
     def get_filing_status(self, obj: Institution) -> str | None:

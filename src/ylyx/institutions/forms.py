@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.models import fields_for_model, model_to_dict
 
-from ylyx.accounts.roles import domains_for
+from ylyx.core.permissions import domains_for
 from ylyx.core.scoping import prefix_q
 from ylyx.core.validators import validate_uscc
 from ylyx.regions.models import Region

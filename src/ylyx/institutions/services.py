@@ -17,9 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core.mask import mask_phone
+from ylyx.core.permissions import allows
 from ylyx.core.scoping import ensure_in_scope
 from ylyx.core.validators import validate_phone, validate_uscc
 from ylyx.regions.models import Region
@@ -505,11 +505,9 @@ def update_class(user: Any, cls: ChildcareClass, data: Mapping[str, Any], reason
 
 @transaction.atomic
 def delete_class(user: Any, cls: ChildcareClass, reason: str = "", effective_on: dt.date | None = None) -> None:
-    from ylyx.people.models import Enrolment
-
     _refuse_operator(user)
     inst, current = _class_for_change(user, cls)
-    if Enrolment.objects.filter(childcare_class=current).exists():
+    if current.enrolments.exists():  # type: ignore[attr-defined]
         raise ValidationError({"class": ["该班级有入托记录，不能删除；请先办理离托，或保留班级"]})
     before_inst, before_cls = snapshot(inst), class_snapshot(current)
     on = _effective(effective_on)

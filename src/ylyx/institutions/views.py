@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
-from ylyx.accounts.roles import allows
+from ylyx.core.permissions import allows
 from ylyx.generic.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 
 from . import services

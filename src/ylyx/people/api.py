@@ -16,9 +16,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core import mask
+from ylyx.core.permissions import allows
 from ylyx.generic.api import ACTION_FOR_METHOD, ScopedViewSet
 from ylyx.institutions.models import ChildcareClass
 

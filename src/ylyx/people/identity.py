@@ -291,16 +291,16 @@ REVEALABLE = {"id_number": "身份证号", "phone": "电话", "name": "姓名", 
               "guardian_name": "监护人姓名"}
 
 
+_revealable: dict[str, tuple[Any, tuple[str, ...]]] = {}
+
+
+def register_revealable(key: str, model: Any, fields: tuple[str, ...]) -> None:
+    """Registers of people (ours, and workforce's practitioners) offer "show full" from their AppConfig.ready."""
+    _revealable[key] = (model, fields)
+
+
 def reveal_models() -> dict[str, tuple[Any, tuple[str, ...]]]:
-    from ylyx.workforce.models import Practitioner
-
-    from .models import ElderlyPerson, Infant
-
-    return {
-        "elderly": (ElderlyPerson, ("id_number", "phone", "name", "address")),
-        "infant": (Infant, ("id_number", "phone", "name", "address", "guardian_name")),
-        "practitioner": (Practitioner, ("id_number", "phone", "name")),
-    }
+    return dict(_revealable)
 
 
 def reveal(user: Any, model_key: str, pk: Any, field: str, reason: str) -> str:

@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
+from ylyx.core.permissions import Action, Resource, allows
 from ylyx.core.scoping import ensure_in_scope
 from ylyx.institutions import rules
 from ylyx.institutions.models import ChildcareClass, Institution, Kind, Status
@@ -44,7 +44,7 @@ ELDERLY_FIELDS = ("address", "living_situation", "economic_status", "special_fam
 INFANT_FIELDS = ("address", "guardian_name", "guardian_relation", "moved_out_on")
 
 
-def _require(user: Any, resource: str, action: str, message: str) -> None:
+def _require(user: Any, resource: Resource, action: Action, message: str) -> None:
     if not allows(getattr(user, "role", ""), resource, action):
         raise PermissionDenied(message)
 

@@ -19,9 +19,9 @@ from django.utils.html import format_html
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
 from ylyx.core import mask
+from ylyx.core.permissions import allows
 from ylyx.generic.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 
 from . import identity, services

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from ylyx.accounts.roles import allows
 from ylyx.audit.services import record
+from ylyx.core.permissions import Action, allows
 from ylyx.core.scoping import ensure_in_scope
 from ylyx.institutions.models import Institution
 from ylyx.people.identity import (
@@ -36,7 +36,7 @@ from .models import Certificate, Employment, Practitioner, PractitionerRole, Tra
 FIELDS = ("role", "education", "institution")
 
 
-def _require(user: Any, action: str, message: str) -> None:
+def _require(user: Any, action: Action, message: str) -> None:
     if not allows(getattr(user, "role", ""), "practitioner", action):
         raise PermissionDenied(message)
 

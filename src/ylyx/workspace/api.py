@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ylyx.accounts.roles import Role, allows
+from ylyx.core.permissions import Role, allows
 from ylyx.core.validators import validate_region_code
 
 from .stats import registry_stats

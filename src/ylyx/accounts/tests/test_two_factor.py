@@ -24,8 +24,8 @@ from rest_framework.authtoken.models import Token
 
 from ylyx import testing
 from ylyx.accounts import services
-from ylyx.accounts.roles import Role, requires_second_factor
 from ylyx.audit.models import AuditEvent
+from ylyx.core.permissions import Role, requires_second_factor
 from ylyx.core.tests.test_platform import concrete, iter_patterns
 
 pytestmark = pytest.mark.django_db

@@ -113,7 +113,7 @@ def test_generators_are_deterministic():
 @pytest.mark.django_db
 def test_small_city_is_consistent_and_has_one_login_per_role(tmp_path):
     from ylyx.accounts.models import User
-    from ylyx.accounts.roles import Role
+    from ylyx.core.permissions import Role
     from ylyx.workspace.stats import registry_stats
 
     path = tmp_path / "logins.txt"
@@ -139,8 +139,8 @@ def test_small_city_is_consistent_and_has_one_login_per_role(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert all(x.username in text and x.password in text for x in result.logins)
     # Roles that must use 2FA come with a device whose key is printed next to the password.
-    from ylyx.accounts.roles import requires_second_factor
     from ylyx.accounts.services import second_factor_verify, totp_secret
+    from ylyx.core.permissions import requires_second_factor
 
     for login in result.logins:
         assert bool(login.totp_secret) == requires_second_factor(login.role), login.username
