@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from ylyx.core.permissions import allows
+from ylyx.core.permissions import Resource, allows
 
-NAV = [
+NAV: list[tuple[Resource, str, str]] = [
     ("institution", "institutions:list", "机构"),
     ("elderly", "people:elderly_list", "老年人"),
     ("infant", "people:infant_list", "婴幼儿"),
@@ -12,8 +12,8 @@ NAV = [
     ("reported_value", "indicators:reported_list", "指标填报"),
     ("audit", "audit:list", "审计日志"),
 ]
-IMPORTABLE = ("institution", "elderly", "infant", "practitioner")
-EXPORTABLE = ("institution", "elderly", "infant", "practitioner", "audit")  # lists whose exports may be jobs
+IMPORTABLE: tuple[Resource, ...] = ("institution", "elderly", "infant", "practitioner")
+EXPORTABLE: tuple[Resource, ...] = ("institution", "elderly", "infant", "practitioner", "audit")  # lists whose exports may be jobs
 
 
 def platform(request):

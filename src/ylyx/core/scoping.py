@@ -117,7 +117,7 @@ class ScopedQuerySet(models.QuerySet):
     # --- the guard -------------------------------------------------------------------------------
 
     def _clone(self):
-        c = super()._clone()
+        c = super()._clone()  # type: ignore[misc]
         c._scope = self._scope
         c._scope_origin = self._scope_origin
         return c

@@ -63,7 +63,7 @@ class PrivateUploadHandler(FileUploadHandler):
         self.fd = None
         stored = StoredFile(name=self.stored_name, size=self.size, sha256=self.sha.hexdigest(),
                             too_big=self.size > self.limit)
-        return PrivateUploadedFile(stored, self.file_name, self.content_type, self.charset)
+        return PrivateUploadedFile(stored, self.file_name or "", self.content_type or "", self.charset)
 
     def upload_interrupted(self):
         if self.fd is not None:

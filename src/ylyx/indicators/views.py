@@ -347,8 +347,7 @@ class ReportedActionView(LoginRequiredMixin, View):
         rv = get_object_or_404(ReportedValue.objects.for_user(request.user, "view"), pk=pk)
         try:
             if action == "return":
-                form = ReturnForm(request.POST)
-                comment = form.data.get("comment", "")
+                comment = ReturnForm(request.POST).data.get("comment", "")
                 services.return_reported(rv, request.user, comment)
                 msg = "已退回填报人"
             elif action == "edit":
@@ -359,7 +358,7 @@ class ReportedActionView(LoginRequiredMixin, View):
                 if not form.is_valid():
                     for field, errs in form.errors.items():
                         label = form.fields[field].label if field in form.fields else ""
-                        for m in errs:
+                        for m in map(str, errs):
                             messages.error(request, f"{label}：{m}" if label else m)
                     return redirect("indicators:reported_detail", pk=pk)
                 services.update_reported(rv, request.user, value=form.cleaned_data["value"],

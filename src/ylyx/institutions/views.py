@@ -237,8 +237,10 @@ class FilingTransitionView(InstitutionActionView):
 
     def save(self, form, instance, user):
         d = form.cleaned_data
-        services.transition_filing(user, selectors.filing_of(instance), d["status"], d.get("on"),
-                                   d.get("reason", ""))
+        filing = selectors.filing_of(instance)
+        if filing is None:
+            raise ValidationError("该机构尚无备案记录")
+        services.transition_filing(user, filing, d["status"], d.get("on"), d.get("reason", ""))
         return instance
 
 
@@ -246,7 +248,7 @@ class _PostDeleteView(ScopedMixin, View):
     """POST-only removal of a child row; the outcome is a message on the institution's page."""
 
     model = Institution
-    child_model: type = ChildcareClass
+    child_model: Any = ChildcareClass
     done = ""
 
     def post(self, request, pk):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from ylyx.audit.services import record
 from ylyx.core import mask
-from ylyx.core.permissions import allows
+from ylyx.core.permissions import Action, allows
 from ylyx.generic.views import Col, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 
 from . import identity, services
@@ -139,7 +139,7 @@ class IdLookupView(ScopedMixin, View):
         self.require("view")
         form = IdLookupForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "身份证号：" + form.errors["id_number"][0])
+            messages.error(request, "身份证号：" + str(form.errors["id_number"][0]))
             return redirect(self.list_url_name)
         obj = self.model.lookup_by_id_number(self.scoped("view"), form.cleaned_data["id_number"]).first()
         record(request.user, "lookup_id_number", obj, outcome="success" if obj else "not_found",
@@ -255,7 +255,7 @@ class ActionView(LoginRequiredMixin, View):
     """POST a small form against one scoped row; refusals come back on the detail page."""
 
     model: Any = None  # the row in the URL
-    action = "change"
+    action: Action = "change"
     detail_view: Any = None
     form_key = ""
     success_message = ""
