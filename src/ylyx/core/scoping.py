@@ -30,7 +30,7 @@ from .permissions import Action, Resource, allows, domains_for
 # Modules whose querysets reach a user. Services (state changes, each given the user) and engines are
 # not listed: they take records the caller already fetched in scope.
 GUARDED_MODULE = re.compile(
-    r"^ylyx\.(?:[a-z_]+\.)*(?:views|views_[a-z_]+|forms|api|exports|filters|tables|selectors)$"
+    r"^ylyx\.(?:[a-z_]+\.)*(?:views|views_[a-z_]+|forms|api|exports|export_jobs|report|filters|tables|selectors)$"
     r"|^ylyx\.(?:[a-z_]+\.)*(?:templatetags|querysets)\.[a-z_]+$"
 )
 _TRANSPARENT = ("django.", "rest_framework.", "django_filters.", "drf_spectacular.", __name__, "functools")

@@ -168,7 +168,7 @@ def describe_filter(view: ObjectListView, querystring: str) -> list[tuple[str, s
     if params.get("q"):
         out.append(("搜索", params["q"][:50]))
     if view.filterset_class is not None:
-        fs = view.filterset_class(params, queryset=view.model._default_manager.none())  # system: labels only
+        fs = view.filterset_class(params, queryset=view.model._default_manager.none())  # labels only: an empty queryset
         for name, field in fs.form.fields.items():
             value = params.get(name, "")
             if value == "":
@@ -476,7 +476,8 @@ def expire(job: ExportJob, now: dt.datetime | None = None, reason: str = "") -> 
     """Delete a job's file and mark it expired; False when another sweep got there first."""
     now = now or timezone.now()
     with transaction.atomic():
-        changed = ExportJob.objects.filter(pk=job.pk).exclude(status=ExportStatus.EXPIRED).update(  # system
+        changed = ExportJob.objects.unscoped("the sweeper").filter(pk=job.pk).exclude(
+            status=ExportStatus.EXPIRED).update(
             status=ExportStatus.EXPIRED, stored_name="", updated_at=now, finished_at=job.finished_at or now,
             message=(reason or gone_message())[:500])
         if not changed:
@@ -500,11 +501,12 @@ def purge(now: dt.datetime | None = None, *, orphans: bool = True) -> dict[str, 
         status__in=(ExportStatus.PENDING, *EXPORT_WAITING), created_at__lt=now - pending_ttl())
     for job in waiting:
         counts["stale"] += expire(job, now, reason=f"申请超过 {ttl_text(pending_ttl())}未获处理，已失效，如仍需要请重新申请")
-    for job in ExportJob.objects.filter(status=ExportStatus.RUNNING, updated_at__lt=now - stale_after()):  # system
+    for job in ExportJob.objects.unscoped("the sweeper").filter(status=ExportStatus.RUNNING,
+                                                         updated_at__lt=now - stale_after()):
         _fail(job.pk, "生成中断（长时间没有进展），请重新申请导出")
         counts["stuck"] += 1
     if orphans:
-        live = set(ExportJob.objects.exclude(stored_name="").values_list("stored_name", flat=True))  # system
+        live = set(ExportJob.objects.unscoped("the sweeper").exclude(stored_name="").values_list("stored_name", flat=True))
         cutoff = (now - stale_after()).timestamp()
         for path in exports_dir().iterdir():
             if path.is_file() and path.name not in live and path.stat().st_mtime < cutoff:

@@ -472,9 +472,10 @@ def resolve_plan(ref: Any, user: Any = None) -> Any:
     key = str(ref if ref is not None else "").strip()
     if not key:
         raise ReportError("请指定规划（编号或代码）")
-    qs = plan_model.objects.all()
-    if user is not None and hasattr(qs, "for_user"):
-        qs = qs.for_user(user, "view")
+    if user is not None:
+        qs = plan_model.objects.for_user(user, "view")
+    else:
+        qs = plan_model.objects.unscoped("the report command run by an operator on the server")
     lookup = {"pk": int(key)} if key.isdigit() else {"code": key}
     plan = qs.filter(**lookup).first()
     if plan is None:
@@ -686,7 +687,8 @@ def request_annual_report(user: Any, plan: Any, region: Any, year: int) -> Any:
 
     with transaction.atomic():
         recent = timezone.now() - dt.timedelta(minutes=REUSE_MINUTES)
-        job = (ReportJob.objects.filter(plan=plan, region=region, year=year, requested_by=user,
+        job = (ReportJob.objects.unscoped("the requester's own recent job").filter(
+            plan=plan, region=region, year=year, requested_by=user,
                                         status__in=ReportJob.IN_PROGRESS, created_at__gte=recent)
                .order_by("-created_at").first())
         if job is not None:
@@ -698,7 +700,7 @@ def request_annual_report(user: Any, plan: Any, region: Any, year: int) -> Any:
     except Exception:
         JobProgress(job.pk).fail("无法提交后台任务，请稍后重试或联系管理员")
         raise
-    ReportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    ReportJob.objects.unscoped("the job just created").filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
 
@@ -730,19 +732,19 @@ def purge_reports(days: int | None = None, now: dt.datetime | None = None) -> di
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
     jobs = files = orphans = 0
-    for job in ReportJob.objects.filter(created_at__lt=cutoff).exclude(status=ReportJob.Status.EXPIRED):
+    for job in ReportJob.objects.unscoped("the sweeper").filter(created_at__lt=cutoff).exclude(status=ReportJob.Status.EXPIRED):
         files += unlink(stored_file(job.pdf_path)) + unlink(stored_file(job.xlsx_path))
         folder = job_dir(job.pk)
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
-        ReportJob.objects.filter(pk=job.pk).update(
+        ReportJob.objects.unscoped("the sweeper").filter(pk=job.pk).update(
             status=ReportJob.Status.EXPIRED, pdf_path="", xlsx_path="",
             message=f"报告文件已超过保存期限（{days} 天）并已删除，如需要请重新生成",
             finished_at=job.finished_at or now)
         jobs += 1
     parent = reports_root() / "jobs"
     if parent.is_dir():
-        live = {str(pk) for pk in ReportJob.objects.exclude(status=ReportJob.Status.EXPIRED)
+        live = {str(pk) for pk in ReportJob.objects.unscoped("the sweeper").exclude(status=ReportJob.Status.EXPIRED)
                 .values_list("pk", flat=True)}
         for folder in parent.iterdir():
             if folder.is_dir() and folder.name not in live and folder.stat().st_mtime < cutoff.timestamp():
