@@ -4,8 +4,8 @@ Two nets, so a new view, form, serializer, filter, selector or export cannot ski
 
 * statically, every ``.objects`` of a scoped model (or of a model only known at run time, such as
   ``self.model``) in a user-facing module is followed at once by ``for_user(...)``, ``unscoped("why")``
-  or ``none()``; the one exception is a DRF viewset's class-level ``queryset`` template, which
-  ``ScopedViewSet.get_queryset`` scopes;
+  or ``none()`` (or is a plain ``create``, which reads nothing back); the one exception is a DRF
+  viewset's class-level ``queryset`` template, which ``ScopedViewSet.get_queryset`` scopes;
 * at run time, a queryset that such a module creates and evaluates without either raises
   :class:`UnscopedQueryError` (tested here on a module made up for the purpose, and exercised by every
   page and API test of the suite).
