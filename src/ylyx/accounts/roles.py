@@ -2,6 +2,11 @@
 
 Actions: view, add, change, delete, export, import. Domains restrict writes: 民政 writes elderly-care
 records, 卫健 writes childcare records (both may read the other's institutions).
+
+Supervision (综合监管) resources: ``inspection`` (plans, inspector roster, draws, inspections, rectification;
+extra actions ``draw`` and ``publish``), ``credit`` (credit files, red/black lists; ``approve`` decides list
+entries and appeals, ``appeal`` lets an operator object or apply for repair), ``complaint`` and ``incident``.
+An inspector's rows are further limited to the inspections assigned to them (supervision/models.py).
 """
 
 from __future__ import annotations
@@ -24,21 +29,31 @@ class Role(models.TextChoices):
 ALL = {"view", "add", "change", "delete", "export", "import"}
 RW = {"view", "add", "change", "export", "import"}
 RO = {"view", "export"}
+INSPECT = RW - {"import"} | {"draw", "publish"}
 
 PERMISSIONS: dict[str, dict[str, set[str]]] = {
     Role.CIVIL_AFFAIRS: {"institution": ALL, "elderly": RW, "practitioner": RW,
-                         "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"}},
+                         "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
+                         "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
+                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
-                  "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"}},
+                  "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
+                  "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
+                  "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
     Role.COUNTY_OFFICER: {"institution": RW, "elderly": RW, "infant": RW, "practitioner": RW,
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
-                          "region": {"view"}},
+                          "region": {"view"}, "inspection": INSPECT, "credit": RO | {"add", "change"},
+                          "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
-                        "indicator": RO, "region": {"view"}},
-    Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"}},
+                        "indicator": RO, "region": {"view"}, "complaint": {"view", "add"},
+                        "incident": {"view", "add", "change"}},
+    Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"},
+                     "inspection": {"view", "change", "export"}, "credit": {"view"}},
     Role.OPERATOR: {"institution": {"view", "change"}, "elderly": {"view"}, "infant": {"view"},
-                    "practitioner": {"view", "add", "change"}},
-    Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"}},
+                    "practitioner": {"view", "add", "change"}, "inspection": {"view", "change"},
+                    "credit": {"view", "appeal"}, "incident": {"view", "add", "change"}},
+    Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"},
+                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO},
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }
