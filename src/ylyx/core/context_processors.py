@@ -10,6 +10,7 @@ NAV = [
     ("practitioner", "workforce:list", "从业人员"),
     ("indicator", "indicators:dashboard", "规划指标"),
     ("reported_value", "indicators:reported_list", "指标填报"),
+    (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE = ("institution", "elderly", "infant", "practitioner")
@@ -20,7 +21,8 @@ def platform(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         for resource, name, label in NAV:
-            if allows(user.role, resource, "view"):
+            resources = resource if isinstance(resource, tuple) else (resource,)
+            if any(allows(user.role, r, "view") for r in resources):
                 try:
                     items.append({"url": reverse(name), "label": label})
                 except NoReverseMatch:

@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InstitutionStatusEnum": "ylyx.institutions.models.Status",
         "FilingStatusEnum": "ylyx.institutions.models.FilingStatus",
+        "InspectionOutcomeEnum": "ylyx.supervision.models.Outcome",
+        "ComplaintOutcomeEnum": "ylyx.supervision.models.ComplaintOutcome",
     },
 }
 

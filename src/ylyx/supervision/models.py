@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from ylyx.core import crypto, mask
 from ylyx.core.models import TimeStamped
@@ -96,6 +97,9 @@ class InspectionPlan(ScopedModel, TimeStamped):
         verbose_name = verbose_name_plural = "抽查计划"
         ordering = ["-year", "region_id", "id"]
 
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:plan_detail", args=[self.pk])
+
     def __str__(self) -> str:
         return self.title
 
@@ -123,6 +127,9 @@ class Inspector(ScopedModel, TimeStamped):
     class Meta:
         verbose_name = verbose_name_plural = "执法检查人员"
         ordering = ["code"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:inspector_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.code} {mask.mask_name(self.name)}"
@@ -199,6 +206,9 @@ class InspectionTask(ScopedModel, TimeStamped):
     class Meta:
         verbose_name = verbose_name_plural = "抽查任务"
         ordering = ["-period_start", "id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:task_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.plan}·{self.name}"
@@ -281,6 +291,9 @@ class Inspection(ScopedModel, TimeStamped):
         verbose_name = verbose_name_plural = "检查"
         ordering = ["-inspected_on", "-id"]
         indexes = [models.Index(fields=["region", "inspected_on"]), models.Index(fields=["status", "publish_due"])]
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:inspection_detail", args=[self.pk])
 
     def __str__(self) -> str:
         when = f" {self.inspected_on:%Y-%m-%d}" if self.inspected_on else ""
@@ -408,6 +421,9 @@ class Rectification(ScopedModel, TimeStamped):
     class Meta:
         verbose_name = verbose_name_plural = "整改"
         ordering = ["deadline", "id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:rectification_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.institution}：{self.description[:30]}"
@@ -638,6 +654,9 @@ class Complaint(ScopedModel, TimeStamped):
         verbose_name = verbose_name_plural = "投诉举报"
         ordering = ["-received_on", "-id"]
 
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:complaint_detail", args=[self.pk])
+
     def __str__(self) -> str:
         return f"{self.number}"
 
@@ -715,6 +734,9 @@ class Incident(ScopedModel, TimeStamped):
     class Meta:
         verbose_name = verbose_name_plural = "突发事件"
         ordering = ["-reported_at", "-id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:incident_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.institution} {self.get_type_display()} {self.reported_at:%Y-%m-%d}"
