@@ -417,8 +417,13 @@ def task_document(task: InspectionTask) -> dict[str, Any]:
 
 
 @transaction.atomic
-def task_commit(user: Any, task: InspectionTask, on: dt.date | None = None) -> InspectionTask:
-    """Freeze both pools, generate the secret seed and publish its SHA-256 commitment (audited, timestamped)."""
+def task_commit(user: Any, task: InspectionTask, on: dt.date | None = None, *, seed: str | None = None
+                ) -> InspectionTask:
+    """Freeze both pools, generate the secret seed and publish its SHA-256 commitment (audited, timestamped).
+
+    ``seed`` exists for the reproducible demo city and tests only; pages and the API never pass it, so a
+    real seed always comes from ``secrets``.
+    """
     _require(user, "inspection", "draw", "无权组织抽取")
     task = _lock(InspectionTask, user, "draw", task)
     if task.is_committed:
@@ -433,7 +438,7 @@ def task_commit(user: Any, task: InspectionTask, on: dt.date | None = None) -> I
     per = task.plan.inspectors_per_target
     if len(pools.inspectors) < per:
         raise ValidationError({"plan": [f"检查人员名录只有 {len(pools.inspectors)} 人，少于每个对象应派的 {per} 人"]})
-    seed = D.new_seed()
+    seed = seed or D.new_seed()
     task.seed_enc = crypto.encrypt_field(seed)
     task.commitment = D.commitment_of(seed)
     task.targets_json, task.targets_sha256 = pools.targets_json.decode(), pools.targets_sha256
