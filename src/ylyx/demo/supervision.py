@@ -137,7 +137,9 @@ def build(seed: int, rng: np.random.Generator, log: Callable[[str], None] = prin
                 continue
             inst = rects[0].institution
             dom = "childcare" if inst.kind == "childcare" else "elder"
-            team = [i for i in roster if dom in i.domains and not i.region_id.startswith(inst.region_id[:6])][:2]
+            conflicted = set(InspectorConflict.objects.filter(institution=inst).values_list("inspector_id", flat=True))
+            team = [i for i in roster if dom in i.domains and i.pk not in conflicted
+                    and not i.region_id.startswith(inst.region_id[:6])][:2]
             re = services.reinspection_create(officer[dom], inst, team, reason="整改复查（演示）")
             cl = checklists.get(re.checklist)
             ItemResult.objects.bulk_create([ItemResult(inspection=re, code=i.code, text=i.text, basis=i.basis,
@@ -165,8 +167,8 @@ def build(seed: int, rng: np.random.Generator, log: Callable[[str], None] = prin
 
     # --- 2025: the whole year ----------------------------------------------------------------------
     for year in (2025, 2026):
-        for dom, kinds, ratio, dept in (("elder", ["elder", "community"], "0.25", "巴彦淖尔市民政局"),
-                                        ("childcare", ["childcare"], "0.3", "巴彦淖尔市卫生健康委员会")):
+        for dom, kinds, ratio, dept in (("elder", ["elder", "community"], "0.15", "巴彦淖尔市民政局"),
+                                        ("childcare", ["childcare"], "0.2", "巴彦淖尔市卫生健康委员会")):
             plan = services.plan_create(officer[dom], {
                 "title": f"{year}年{'养老机构' if dom == 'elder' else '托育机构'}“双随机、一公开”抽查计划",
                 "year": year, "region": city, "department": dept, "domain": dom, "kinds": kinds, "ratio": ratio,

@@ -1276,3 +1276,36 @@ def incident_relocate(user: Any, incident: Incident, *, person_kind: str, person
     record(user, "incident_relocate", inc, after={"person_kind": person_kind, "person": pid, "to": to_inst.pk,
                                                   "on": on.isoformat()})
     return rel
+
+
+# ---------------------------------------------------------------------------------------------------
+# deadlines computed before a year's holidays were known
+
+
+@transaction.atomic
+def recompute_provisional_deadlines() -> dict[str, int]:
+    """Recompute every deadline marked provisional, now that the supplement table may cover its year."""
+    cal = calendar()
+    out = {"inspections": 0, "complaints": 0, "still_provisional": 0}
+    for insp in Inspection.objects.select_for_update().filter(publish_due_provisional=True,
+                                                                inspected_on__isnull=False):
+        dl = cal.deadline(insp.inspected_on, cfg("publish_within_workdays"), provisional=True)
+        if dl.provisional:
+            out["still_provisional"] += 1
+        before = insp.publish_due
+        insp.publish_due, insp.publish_due_provisional = dl.on, dl.provisional
+        insp.save(update_fields=["publish_due", "publish_due_provisional", "updated_at"])
+        record(None, "deadline_recompute", insp, before={"publish_due": before.isoformat() if before else None},
+               after={"publish_due": dl.on.isoformat(), "provisional": dl.provisional}, reason=SYSTEM)
+        out["inspections"] += 1
+    for c in Complaint.objects.select_for_update().filter(due_provisional=True):
+        dl = cal.deadline(c.received_on, cfg("complaint_workdays"), provisional=True)
+        if dl.provisional:
+            out["still_provisional"] += 1
+        before = c.due_on
+        c.due_on, c.due_provisional = dl.on, dl.provisional
+        c.save(update_fields=["due_on", "due_provisional", "updated_at"])
+        record(None, "deadline_recompute", c, before={"due_on": before.isoformat()},
+               after={"due_on": dl.on.isoformat(), "provisional": dl.provisional}, reason=SYSTEM)
+        out["complaints"] += 1
+    return out

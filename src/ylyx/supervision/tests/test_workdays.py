@@ -83,3 +83,27 @@ def test_a_supplement_with_a_wrong_year_or_a_contradiction_is_refused():
         parse_supplement({2027: {"holidays": ["2026-12-31"]}})
     with pytest.raises(ValueError, match="同时列为"):
         parse_supplement({2027: {"holidays": ["2027-01-09"], "workdays": ["2027-01-09"]}})
+
+
+def test_provisional_deadlines_are_recomputed_once_the_year_is_entered(db, settings, tree, users):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from ylyx import testing
+    from ylyx.supervision import services
+    from ylyx.supervision.models import Complaint
+
+    inst = testing.make_institution(tree["linhe_town"])
+    c = services.complaint_intake(users["county_officer"], {"channel": "phone", "received_on": dt.date(2026, 12, 1),
+                                                            "institution": inst, "category": "收费", "summary": "x"})
+    assert not c.due_provisional and c.due_on == dt.date(2026, 12, 22)
+    # as if received on 24 December: its 15 working days run into 2027, which the package does not know
+    Complaint.objects.unscoped("t").filter(pk=c.pk).update(received_on=dt.date(2026, 12, 24), due_provisional=True)
+    call_command("recompute_deadlines")
+    c.refresh_from_db()
+    assert c.due_provisional and c.due_on == dt.date(2027, 1, 14)  # weekdays only: still provisional
+    settings.SUPERVISION_CALENDAR_SUPPLEMENT = {2027: {"holidays": ["2027-01-01", "2027-01-04"], "workdays": []}}
+    call_command("recompute_deadlines")
+    c.refresh_from_db()
+    assert not c.due_provisional and c.due_on == dt.date(2027, 1, 18)
