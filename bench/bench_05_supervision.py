@@ -152,6 +152,7 @@ def platform_bench() -> dict:
                 services.inspection_publish(user, insp, default_public_summary(insp))
             out["publish_ms_per_result"] = round(_ms(t0) / max(1, len(insps)), 1)
             c = Client()
+            c.get(reverse("supervision_public:index"))  # the first request loads URLconf and templates
             t0 = time.perf_counter()
             page = c.get(reverse("supervision_public:task", args=[task.pk]))
             out["public_page_ms"] = _ms(t0)
