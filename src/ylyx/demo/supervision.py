@@ -130,7 +130,7 @@ def build(seed: int, rng: np.random.Generator, log: Callable[[str], None] = prin
         open_by_inst: dict[int, list] = {}
         for r in Rectification.objects.unscoped("demo build").exclude(status="closed").order_by("id"):
             open_by_inst.setdefault(r.institution_id, []).append(r)
-        for iid, rects in open_by_inst.items():
+        for rects in open_by_inst.values():
             last = max(r.deadline for r in rects)
             on = last + dt.timedelta(days=int(rng.integers(3, 20)))
             if on > until or rng.random() < 0.15:
@@ -207,7 +207,7 @@ def build(seed: int, rng: np.random.Generator, log: Callable[[str], None] = prin
             inst = operating[int(rng.integers(0, len(operating)))]
             received = D(year, 1, 6) + dt.timedelta(days=int(rng.integers(0, 320)))
             dom = "childcare" if inst.kind == "childcare" else "elder"
-            c = services.complaint_intake(officer[dom], {
+            comp = services.complaint_intake(officer[dom], {
                 "channel": str(rng.choice(["phone", "hotline", "web", "letter"])), "received_on": received,
                 "institution": inst, "category": cats[int(rng.integers(0, len(cats)))],
                 "summary": "群众反映该机构存在问题（演示）", "anonymous": bool(rng.random() < 0.3),
@@ -216,7 +216,7 @@ def build(seed: int, rng: np.random.Generator, log: Callable[[str], None] = prin
             closed = received + dt.timedelta(days=int(rng.integers(5, 30)))
             if closed < D(2026, 11, 20):
                 outcome = str(rng.choice(["upheld", "partly", "unfounded"], p=[0.3, 0.2, 0.5]))
-                services.complaint_close(officer[dom], c, outcome, "已核查并答复投诉人（演示）", on=closed)
+                services.complaint_close(officer[dom], comp, outcome, "已核查并答复投诉人（演示）", on=closed)
 
     # --- emergencies: a fall, a food poisoning, a heating failure with relocation; one still open -----------
     from ylyx.people.models import Residence

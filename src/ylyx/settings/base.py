@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -190,7 +191,7 @@ CHILDCARE_CLASS_RULES = {
 
 # Supervision (综合监管): every number below is configuration, documented in docs/standards-config.md with its
 # source; values marked "platform default" were NOT found in a standard (standards.md §4, §8).
-SUPERVISION = {
+SUPERVISION: dict[str, Any] = {
     "publish_within_workdays": 20,  # 企业信息公示暂行条例 第六条 [V]; applied to inspection results
     "publish_warn_workdays": 5,  # the clock shows “即将到期” this many working days before the deadline
     "rectification_days": {"high": 15, "medium": 30, "low": 60},  # platform default, calendar days
@@ -205,7 +206,7 @@ SUPERVISION = {
     "incident_initial_level": {"1": "province", "2": "province", "3": "city", "4": "county"},
     "incident_escalate_hours": {"county": 24, "city": 72},
 }
-SUPERVISION_CREDIT = {
+SUPERVISION_CREDIT: dict[str, Any] = {
     "events": {
         "inspection_pass": {"label": "双随机检查合格", "points": 2},
         "inspection_minor": {"label": "检查发现问题（限期整改）", "points": -3},
@@ -235,7 +236,7 @@ SUPERVISION_CREDIT = {
         "red_list_months": 12,
     },
 }
-SUPERVISION_FOLLOWUP = {
+SUPERVISION_FOLLOWUP: dict[str, Any] = {
     "months": {"pass": 24, "minor": 12, "fail": 6},
     "credit_factor": {"A": "1.25", "B": "1", "C": "0.75", "D": "0.5"},
     "floor_months": {"elder": 12},  # 养老机构管理办法 第三十八条: on site at least once a year [S]
@@ -243,7 +244,7 @@ SUPERVISION_FOLLOWUP = {
 }
 # Holiday arrangements for years the chinesecalendar package does not know (2027+), from the State Council's
 # notice: {2027: {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}}.
-SUPERVISION_CALENDAR_SUPPLEMENT: dict = {}
+SUPERVISION_CALENDAR_SUPPLEMENT: dict[int, dict[str, list[str]]] = {}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,7 +5,15 @@ from django.apps import apps
 if apps.is_installed("django.contrib.admin"):
     from django.contrib import admin
 
-    from .models import Complaint, CreditEvent, CreditListEntry, Incident, Inspection, InspectionPlan, InspectionTask
+    from .models import (
+        Complaint,
+        CreditEvent,
+        CreditListEntry,
+        Incident,
+        Inspection,
+        InspectionPlan,
+        InspectionTask,
+    )
 
     class ReadOnlyAdmin(admin.ModelAdmin):
         def has_add_permission(self, request, obj=None):

@@ -17,7 +17,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,7 +29,14 @@ from ylyx.regions.models import Region
 from ylyx.workforce.models import Practitioner
 
 from . import services
-from .filters import ComplaintFilter, CreditListFilter, IncidentFilter, InspectionFilter, PlanFilter, RectificationFilter
+from .filters import (
+    ComplaintFilter,
+    CreditListFilter,
+    IncidentFilter,
+    InspectionFilter,
+    PlanFilter,
+    RectificationFilter,
+)
 from .models import (
     Channel,
     Complaint,
@@ -50,6 +57,13 @@ from .models import (
 )
 
 
+def resource_of(model: Any) -> str:
+    """The permission resource of a model, following ``scope_parent`` for child records (a task → its plan)."""
+    while not model.scope_resource and model.scope_parent:
+        model = model._meta.get_field(model.scope_parent).related_model
+    return model.scope_resource
+
+
 class SupervisionViewSet(ScopedViewSet):
     """Reads and the record's own actions use the "view" scope (each service re-checks its right);
     creating uses "add"."""
@@ -62,12 +76,15 @@ class SupervisionViewSet(ScopedViewSet):
         if getattr(self, "swagger_fake_view", False):
             return model.objects.none()
         act = "add" if self.action == "create" else "view"
-        if not allows(self.request.user.role, model.scope_resource or self.resource, "view"):
+        if not allows(self.request.user.role, resource_of(model), "view"):
             raise exceptions.PermissionDenied("无权查看")
         qs = model.objects.for_user(self.request.user, act)
         return qs.select_related(*self.select) if self.select else qs
 
-    resource = ""
+    def create(self, request, *args, **kwargs):
+        if not allows(request.user.role, resource_of(self.queryset.model), "add"):
+            raise exceptions.PermissionDenied("无权新增此类记录")
+        return viewsets.ModelViewSet.create(self, request, *args, **kwargs)
 
     def respond(self, obj: Any, status: int = 200) -> Response:
         return Response(self.get_serializer(obj).data, status=status)
@@ -376,6 +393,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     complainant = serializers.CharField(source="complainant_masked", read_only=True)
     complainant_name = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=50)
     complainant_phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
+    received_on = serializers.DateField(required=False, label="受理日期", help_text="默认今天")
 
     class Meta:
         model = Complaint

@@ -10,7 +10,7 @@ incidents, never a plan, a draw before it happens, or a complaint (the complaina
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -49,10 +49,44 @@ class AssignedQuerySet(ScopedQuerySet):
         return qs
 
 
-def assigned_manager(path: str) -> Any:
-    """A scoped manager whose ``for_user`` also limits inspectors to their assignments along ``path``."""
-    qs_class = type(f"AssignedQuerySet_{path.split('__')[0]}", (AssignedQuerySet,), {"assigned_path": path})
-    return ScopedManager.from_queryset(qs_class)()
+class PlanQuerySet(AssignedQuerySet):
+    assigned_path = "tasks__inspections__assignments__inspector__user"
+
+
+class InspectorQuerySet(AssignedQuerySet):
+    assigned_path = "user"
+
+
+class TaskQuerySet(AssignedQuerySet):
+    assigned_path = "inspections__assignments__inspector__user"
+
+
+class InspectionQuerySet(AssignedQuerySet):
+    assigned_path = "assignments__inspector__user"
+
+
+class RectificationQuerySet(AssignedQuerySet):
+    assigned_path = "inspection__assignments__inspector__user"
+
+
+class PlanManager(ScopedManager.from_queryset(PlanQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class InspectorManager(ScopedManager.from_queryset(InspectorQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class TaskManager(ScopedManager.from_queryset(TaskQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class InspectionManager(ScopedManager.from_queryset(InspectionQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class RectificationManager(ScopedManager.from_queryset(RectificationQuerySet)):  # type: ignore[misc]
+    pass
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -91,7 +125,7 @@ class InspectionPlan(ScopedModel, TimeStamped):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name="创建人")
 
-    objects = assigned_manager("tasks__inspections__assignments__inspector__user")
+    objects: ClassVar[PlanManager] = PlanManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "抽查计划"
@@ -122,7 +156,7 @@ class Inspector(ScopedModel, TimeStamped):
                                 related_name="inspector_profile", verbose_name="登录账号")
     active = models.BooleanField("在册", default=True)
 
-    objects = assigned_manager("user")
+    objects: ClassVar[InspectorManager] = InspectorManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "执法检查人员"
@@ -201,7 +235,7 @@ class InspectionTask(ScopedModel, TimeStamped):
     result_json = models.TextField("抽取结果", blank=True)
     result_sha256 = models.CharField("抽取结果 SHA-256", max_length=64, blank=True)
 
-    objects = assigned_manager("inspections__assignments__inspector__user")
+    objects: ClassVar[TaskManager] = TaskManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "抽查任务"
@@ -285,7 +319,7 @@ class Inspection(ScopedModel, TimeStamped):
     reinspection_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="reinspections", verbose_name="复查的检查")
 
-    objects = assigned_manager("assignments__inspector__user")
+    objects: ClassVar[InspectionManager] = InspectionManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "检查"
@@ -416,7 +450,7 @@ class Rectification(ScopedModel, TimeStamped):
     closed_by = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   verbose_name="复查")
 
-    objects = assigned_manager("inspection__assignments__inspector__user")
+    objects: ClassVar[RectificationManager] = RectificationManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "整改"

@@ -768,7 +768,7 @@ def reinspection_create(user: Any, institution: Institution, inspectors: Iterabl
     inst = Institution.objects.for_user(user, "view").filter(pk=getattr(institution, "pk", institution)).first()
     if inst is None:
         raise PermissionDenied(OUT_OF_SCOPE)
-    ids = sorted({getattr(i, "pk", i) for i in inspectors})
+    ids: list[int] = sorted({i.pk if isinstance(i, Inspector) else int(i) for i in inspectors})
     roster = list(Inspector.objects.for_user(user, "view").filter(pk__in=ids, active=True))
     need = cfg("inspectors_per_target")
     if len(roster) < need or len(roster) != len(ids):
