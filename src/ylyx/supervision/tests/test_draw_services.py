@@ -128,3 +128,14 @@ def test_only_a_role_with_draw_right_in_scope_may_commit(task, users, tree):
     health = users["health"]
     with pytest.raises(PermissionDenied):
         services.task_commit(health, task)  # 卫健 does not draw 民政's elderly-care plan
+
+
+def test_the_ylyx_entry_point_maps_verify_draw(task, users, tmp_path, monkeypatch, capsys):
+    from ylyx import cli
+
+    task = commit_and_draw(users["civil_affairs"], task)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(services.task_document(task), ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr("sys.argv", ["ylyx", "verify-draw", "--file", str(path)])
+    cli.main()
+    assert "核验通过" in capsys.readouterr().out
