@@ -110,6 +110,10 @@ CATALOGUE: dict[str, Definition] = {d.code: d for d in [
 ]}
 
 
+# The definitions this module computes from the registry itself; ``register`` adds other modules' ones.
+BUILTIN: dict[str, Definition] = dict(CATALOGUE)
+
+
 def register(metrics: Iterable[Metric], definitions: Iterable[Definition]) -> None:
     """Metrics and catalogue entries of another module (supervision registers its own in ``ready()``), so
     this engine computes them per region like the built-in ones without knowing that module."""

@@ -77,6 +77,17 @@ def test_the_six_indicators_are_in_the_catalogue_and_computed_per_region(year, t
     assert dict(zip(names, early["root"]["values"], strict=True))["inspection_coverage"].value == 0
 
 
+def test_the_supervision_metrics_cost_one_query_per_source_table(year, tree, django_assert_max_num_queries):
+    from ylyx.indicators.selectors import gather
+    from ylyx.supervision.metrics import CODES
+
+    metrics = IF.metrics_for(CODES)
+    dates = [D(2025, 3, 31), D(2025, 6, 30), D(2025, 12, 31)]
+    with django_assert_max_num_queries(8):  # region tree + 6 source tables (+1 spare), whatever the dates
+        g = gather(tree["city"], dates, metrics)
+    assert g.at(2)["complaints_received"][tree["city"].code] == 2
+
+
 def test_to_dos_for_each_role(year, users, homes):
     today = timezone.localdate()
     sources = lambda user: {t.source for t in todo.todos_for(user, today)}  # noqa: E731
