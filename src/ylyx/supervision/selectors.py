@@ -90,7 +90,9 @@ def credit_effects(subject: Any, on: dt.date | None = None) -> CreditEffects:
     black = tuple(e for e in entries if e.list_type == ListType.BLACK)
     red = tuple(e for e in entries if e.list_type == ListType.RED)
     refusals: dict[str, list[str]] = {p: [] for p in PURPOSES}
-    who = "该机构" if "institution_id" in str(q) else "该从业人员"
+    from ylyx.institutions.models import Institution
+
+    who = "该机构" if isinstance(subject, Institution) else "该从业人员"
     for e in black:
         for purpose, label in PURPOSES.items():
             refusals[purpose].append(f"{who}已于 {e.entered_on:%Y-%m-%d} 列入失信名单（{e.reason}），不得{label}；"
@@ -168,8 +170,7 @@ def my_inspections(user: Any):
             .select_related("institution", "task").order_by("task__period_end", "id"))
 
 
-def open_rectifications(user: Any, on: dt.date | None = None):
-    on = on or timezone.localdate()
+def open_rectifications(user: Any):
     return (Rectification.objects.for_user(user, "view").exclude(status=RectificationStatus.CLOSED)
             .select_related("institution").order_by("deadline", "id"))
 

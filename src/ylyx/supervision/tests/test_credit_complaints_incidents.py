@@ -172,3 +172,26 @@ def test_relocation_respects_capacity(users, tree, homes):
     with pytest.raises(ValidationError):
         services.incident_relocate(officer, inc, person_kind="elderly", person=person, to=full)
     assert Residence.objects.unscoped("t").get(person=person, institution=home).ended_on is None  # rolled back
+
+
+def test_a_practitioners_credit_file_and_gate(users, tree):
+    p = testing.make_practitioner(tree["linhe_town"], role="nursery_teacher")
+    ev = services.credit_event_record(users["health"], p, "subsidy_fraud", on=D(2025, 5, 1), note="冒领补贴")
+    assert ev.domain == "childcare" and ev.practitioner_id == p.pk
+    reasons = gates.refusals("subsidy", p)
+    assert reasons and reasons[0].startswith("该从业人员已于 2025-05-01 列入失信名单")
+    assert CreditRating.objects.unscoped("t").get(practitioner=p, year=2025).points == 60
+    with pytest.raises(PermissionDenied):
+        services.credit_event_record(users["civil_affairs"], p, "penalty", note="x")  # 民政 does not write 卫健's
+
+
+def test_the_daily_job_escalates_and_expires(users, homes, capsys):
+    from django.core.management import call_command
+
+    services.credit_event_record(users["civil_affairs"], homes["linhe"][0], "subsidy_fraud", on=D(2020, 1, 2),
+                                 note="骗补")
+    call_command("supervision_daily", "--date", "2026-06-01")
+    out = capsys.readouterr().out
+    assert "名单期满移出 1 条" in out
+    entry = CreditListEntry.objects.unscoped("t").get(institution=homes["linhe"][0])
+    assert entry.status == EntryStatus.EXITED and entry.exit_reason == "期满移出"
