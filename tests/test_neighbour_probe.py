@@ -27,6 +27,7 @@ from ylyx.indicators import services as indicator_services
 from ylyx.indicators.models import Plan, ReportedValue, ReportJob
 from ylyx.indicators.tests.helpers import STANDARD_ROWS, make_plan
 from ylyx.institutions.models import ChildcareClass, ServicePoint
+from ylyx.supervision.tests.probe import make_neighbour_records
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +83,9 @@ def neighbour(tree, users):
                                        message=f"{MARK}导入")
     practitioner = testing.make_practitioner(tree["wuyuan_town"], institution=inst)
     elderly = testing.make_elderly(tree["wuyuan_village"], address=f"{MARK}村2号")
+    supervision = make_neighbour_records(tree, inst, wuyuan, MARK)
     ids = {city_plan.pk, copy.pk, draft.pk, inst.pk, klass.pk, point.pk, job.pk, batch.pk, practitioner.pk,
-           elderly.pk, *copy.indicators.values_list("pk", flat=True)[:2]}
+           elderly.pk, *copy.indicators.values_list("pk", flat=True)[:2], *supervision}
     return {"user": wuyuan, "city_plan": city_plan, "copy": copy, "draft": draft, "inst": inst, "ids": sorted(ids)}
 
 
@@ -158,6 +160,9 @@ def test_the_probe_sees_the_markers_where_they_belong(users, tree, neighbour):
     entry = reverse("indicators:reported_entry")
     resp = client.get(f"{entry}?plan={neighbour['city_plan'].pk}&region={tree['wuyuan'].code}&year=2021")
     assert NUMBER_MARK in resp.content.decode()
+    for name in ("supervision:plan_list", "supervision:complaint_list", "supervision:incident_list",
+                 "supervision:rectification_list"):
+        assert MARK in client.get(reverse(name)).content.decode(), name  # 五原's own officer sees them
 
 
 def test_the_entry_page_probe_of_the_review(users, tree, neighbour):

@@ -3,13 +3,14 @@ from django.urls import NoReverseMatch, reverse
 
 from ylyx.core.permissions import Resource, allows
 
-NAV: list[tuple[Resource, str, str]] = [
+NAV: list[tuple[Resource | tuple[Resource, ...], str, str]] = [
     ("institution", "institutions:list", "机构"),
     ("elderly", "people:elderly_list", "老年人"),
     ("infant", "people:infant_list", "婴幼儿"),
     ("practitioner", "workforce:list", "从业人员"),
     ("indicator", "indicators:dashboard", "规划指标"),
     ("reported_value", "indicators:reported_list", "指标填报"),
+    (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE: tuple[Resource, ...] = ("institution", "elderly", "infant", "practitioner")
@@ -21,7 +22,8 @@ def platform(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         for resource, name, label in NAV:
-            if allows(user.role, resource, "view"):
+            resources = resource if isinstance(resource, tuple) else (resource,)
+            if any(allows(user.role, r, "view") for r in resources):
                 try:
                     items.append({"url": reverse(name), "label": label})
                 except NoReverseMatch:

@@ -10,6 +10,11 @@ elderly-care records, 卫健 writes childcare records (both may read the other's
 ``export``/``approve`` is the second person's approval of large or minors' exports (security.md PI-6): it
 is held by the city departments and the county officers, and applies only to jobs of resources the
 approver may export themselves, requested inside the approver's region subtree, never their own.
+
+Supervision (综合监管) resources: ``inspection`` (plans, inspector roster, draws, inspections, rectification;
+extra actions ``draw`` and ``publish``), ``credit`` (credit files, red/black lists; ``approve`` decides list
+entries and appeals, ``appeal`` lets an operator object or apply for repair), ``complaint`` and ``incident``.
+An inspector's rows are further limited to the inspections assigned to them (supervision/models.py).
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from django.conf import settings
 from django.db import models
 
 Resource = Literal["institution", "elderly", "infant", "practitioner", "indicator", "reported_value", "region",
-                   "export", "audit", "user"]
-Action = Literal["view", "add", "change", "delete", "export", "import", "approve"]
+                   "export", "audit", "user", "inspection", "credit", "complaint", "incident"]
+Action = Literal["view", "add", "change", "delete", "export", "import", "approve", "draw", "publish", "appeal"]
 RESOURCES: frozenset[str] = frozenset(get_args(Resource))
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
 
@@ -41,23 +46,32 @@ class Role(models.TextChoices):
 ALL: set[Action] = {"view", "add", "change", "delete", "export", "import"}
 RW: set[Action] = {"view", "add", "change", "export", "import"}
 RO: set[Action] = {"view", "export"}
+INSPECT: set[Action] = RW - {"import"} | {"draw", "publish"}
 
 PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
     Role.CIVIL_AFFAIRS: {"institution": ALL, "elderly": RW, "practitioner": RW,
                          "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
-                         "export": {"approve"}},
+                         "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
+                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
                   "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
-                  "export": {"approve"}},
+                  "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
+                  "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
     Role.COUNTY_OFFICER: {"institution": RW, "elderly": RW, "infant": RW, "practitioner": RW,
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
-                          "region": {"view"}, "export": {"approve"}},
+                          "region": {"view"}, "export": {"approve"}, "inspection": INSPECT,
+                          "credit": RO | {"add", "change"}, "complaint": RO | {"add", "change"},
+                          "incident": RO | {"add", "change"}},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
-                        "indicator": RO, "region": {"view"}},
-    Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"}},
+                        "indicator": RO, "region": {"view"}, "complaint": {"view", "add"},
+                        "incident": {"view", "add", "change"}},
+    Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"},
+                     "inspection": {"view", "change", "export"}, "credit": {"view"}},
     Role.OPERATOR: {"institution": {"view", "change"}, "elderly": {"view"}, "infant": {"view"},
-                    "practitioner": {"view", "add", "change"}},
-    Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"}},
+                    "practitioner": {"view", "add", "change"}, "inspection": {"view", "change"},
+                    "credit": {"view", "appeal"}, "incident": {"view", "add", "change"}},
+    Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"},
+                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO},
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }

@@ -115,6 +115,10 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
             from ylyx.indicators.services import load_seed_plans
 
             load_seed_plans()
+        with phase("综合监管"):
+            from .supervision import build as build_supervision
+
+            supervision = build_supervision(seed, rng(9), log)
         from ylyx.audit.services import record
 
         record(None, "demo_build", reason="生成演示城市（合成数据）",
@@ -124,6 +128,7 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
     if logins_path is not None:
         write_logins(logins_path, result.logins)
     result.counts = dict(w.counts)
+    result.counts.update({f"supervision.{k}": v for k, v in supervision.items()})
     t20, t25 = expected_totals(reg, BASELINE), expected_totals(reg, HORIZON)
     result.declared = {"2020-12-31": spec.expected_2020(), "2020-12-31.capacity": t20, "2025-12-31.capacity": t25}
     return result

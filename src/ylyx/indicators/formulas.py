@@ -110,6 +110,22 @@ CATALOGUE: dict[str, Definition] = {d.code: d for d in [
 ]}
 
 
+# The definitions this module computes from the registry itself; ``register`` adds other modules' ones.
+BUILTIN: dict[str, Definition] = dict(CATALOGUE)
+
+
+def register(metrics: Iterable[Metric], definitions: Iterable[Definition]) -> None:
+    """Metrics and catalogue entries of another module (supervision registers its own in ``ready()``), so
+    this engine computes them per region like the built-in ones without knowing that module."""
+    for m in metrics:
+        METRICS[m.code] = m
+    for d in definitions:
+        missing = [x for x in d.metrics if x not in METRICS]
+        if missing:
+            raise ValueError(f"definition {d.code} uses unknown metrics {missing}")
+        CATALOGUE[d.code] = d
+
+
 def metrics_for(codes: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for c in codes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +225,17 @@ def population(prefix: str, dates: Sequence[dt.date], tree: F.Tree, names: Itera
     return out
 
 
+# Metrics gathered by other modules: name → function(prefix, dates, names) returning, per metric, one
+# (region codes, values) pair per date, the shape ``capacity_rows`` returns. Registered in ``ready()``.
+MetricSource = Callable[[str, Sequence[dt.date], list[str]], dict]
+METRIC_SOURCES: dict[str, MetricSource] = {}
+
+
+def register_metric_source(names: Iterable[str], fn: MetricSource) -> None:
+    for name in names:
+        METRIC_SOURCES[name] = fn
+
+
 @dataclass
 class Gathered:
     """Rolled-up metric values: ``values[metric][date index][region code]``."""
@@ -287,6 +298,14 @@ def gather(root: Region, dates: Sequence[dt.date], metrics: Iterable[str]) -> Ga
             hit = sorted({c[:9] + "000" for c in codes if level_of(c) >= 4} & towns)
             per_date.append((hit, [1.0] * len(hit)))
         raw["towns_with_center"] = per_date
+
+    sources: dict[MetricSource, list[str]] = {}
+    for name in sorted(metrics):
+        if name in METRIC_SOURCES and name not in raw:
+            sources.setdefault(METRIC_SOURCES[name], []).append(name)
+    for fn, names in sources.items():
+        raw.update(fn(prefix, dates, names))
+        g.queries += 1
 
     for name in metrics:
         if name in raw:

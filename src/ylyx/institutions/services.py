@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ylyx.audit.services import record
+from ylyx.core.gates import refusals
 from ylyx.core.mask import mask_phone
 from ylyx.core.permissions import allows
 from ylyx.core.scoping import ensure_in_scope
@@ -340,6 +341,7 @@ def update_institution(user: Any, inst: Institution, data: Mapping[str, Any], re
     else:
         _assign(current, data, INSTITUTION_FIELDS)
     _validate_institution(user, current, residents=selectors.active_residents(current))
+    _check_affordable(current, before)
     on = _effective(effective_on)
     if current.status != before["status"]:
         if current.status in (Status.SUSPENDED, Status.CLOSED) and not (reason or "").strip():
@@ -419,9 +421,20 @@ def _validate_class(cls: ChildcareClass, enrolled: int, old_type: str | None = N
     _raise(errors)
 
 
+def _check_affordable(inst: Institution, before: dict) -> None:
+    """Becoming 普惠 (the subtype, or more affordable places) passes the shared credit check (core.gates)."""
+    more = (inst.affordable_places or 0) > (before.get("affordable_places") or 0)
+    became = inst.subtype == Subtype.CC_AFFORDABLE and before.get("subtype") != Subtype.CC_AFFORDABLE
+    if more or became:
+        reasons = refusals("affordable", inst)
+        if reasons:
+            raise ValidationError({"affordable_places" if more else "subtype": reasons})
+
+
 def _sync_places(inst: Institution, on: dt.date, before: dict) -> None:
     """托位 and 普惠托位 are the sums over classes; a change is a capacity change."""
     inst.places, inst.affordable_places = _class_sums(inst)
+    _check_affordable(inst, before)
     inst.save(update_fields=["places", "affordable_places", "updated_at"])
     write_capacity(inst, on, baseline=before)
 
@@ -620,6 +633,8 @@ def _transition(user: Any, inst: Institution, filing: Filing, new_status: str, o
         errors["on"] = [f"日期（{on:%Y-%m-%d}）不能早于上一环节的日期（{last:%Y-%m-%d}）"]
     if new == FilingStatus.SUBMITTED and not inst.uscc:
         errors["status"] = ["机构未登记统一社会信用代码（营业执照或法人登记证书），不能提交备案"]
+    if new == FilingStatus.SUBMITTED:
+        errors.setdefault("status", []).extend(refusals("new_filing", inst))
     _raise(errors)
     before = filing_snapshot(filing)
     filing.status = new
@@ -654,6 +669,8 @@ def submit_filing(user: Any, inst: Institution, on: dt.date | None = None, reaso
         errors["on"] = [f"日期（{on:%Y-%m-%d}）不能晚于今天"]
     if not current.uscc:
         errors["status"] = ["机构未登记统一社会信用代码（营业执照或法人登记证书），不能提交备案"]
+    # the shared credit check (a black-listed institution may not file anew); supervision answers it
+    errors.setdefault("status", []).extend(refusals("new_filing", current))
     authority = (authority or "").strip() or default_authority(current)
     if len(authority) > (Filing._meta.get_field("authority").max_length or 60):
         errors["authority"] = ["备案机关名称过长"]

@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "ylyx.indicators",
     "ylyx.workspace",
     "ylyx.demo",
+    "ylyx.supervision",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +219,63 @@ CHILDCARE_CLASS_RULES = {
     "mixed": {"label": "混合编班", "min_months": 18, "max_months": 36, "max_size": 18, "ratio": 5},
 }
 
+# Supervision (综合监管): every number below is configuration, documented in docs/standards-config.md with its
+# source; values marked "platform default" were NOT found in a standard (standards.md §4, §8).
+SUPERVISION: dict[str, Any] = {
+    "publish_within_workdays": 20,  # 企业信息公示暂行条例 第六条 [V]; applied to inspection results
+    "publish_warn_workdays": 5,  # the clock shows “即将到期” this many working days before the deadline
+    "rectification_days": {"high": 15, "medium": 30, "low": 60},  # platform default, calendar days
+    "complaint_workdays": 15,  # platform default: days to close a complaint, working days
+    "force_new_months": 12,  # opened within this many months → forced into the next draw
+    "force_complaint_days": 180,  # a complaint upheld within this many days → forced in
+    "inspectors_per_target": 2,  # 2 enforcement officers (standards.md §4.1 [S])
+    "photo_max_bytes": 8 * 1024 * 1024,
+    "photo_max_pixels": 40_000_000,
+    "attachments_dir": VAR_DIR / "private-supervision",
+    # 突发事件: first report level by severity (Ⅰ特别重大 … Ⅳ一般) and hours before an open incident moves up
+    "incident_initial_level": {"1": "province", "2": "province", "3": "city", "4": "county"},
+    "incident_escalate_hours": {"county": 24, "city": 72},
+}
+SUPERVISION_CREDIT: dict[str, Any] = {
+    "events": {
+        "inspection_pass": {"label": "双随机检查合格", "points": 2},
+        "inspection_minor": {"label": "检查发现问题（限期整改）", "points": -3},
+        "inspection_fail": {"label": "检查不合格", "points": -10},
+        "rectification_done": {"label": "按期完成整改", "points": 1},
+        "rectification_overdue": {"label": "逾期未完成整改", "points": -10},
+        "complaint_upheld": {"label": "投诉举报经查属实", "points": -5},
+        "penalty": {"label": "行政处罚", "points": -20},
+        "subsidy_fraud": {"label": "骗取补贴", "points": -40},
+        "liability_incident": {"label": "负有责任的安全事故", "points": -30},
+        "commendation": {"label": "表彰奖励", "points": 5},
+    },
+    "scales": [
+        {"code": "ylyx-default", "name": "A/B/C/D（平台默认分值，非官方）", "valid_from": "2020-01-01", "base": 100,
+         "classes": [["A", 95], ["B", 85], ["C", 70], ["D", None]]},
+    ],
+    # sampling multiplier per class (standards.md §4.3: A lower, C higher, D highest; numbers NOT FOUND)
+    "weights": {"A": "0.5", "B": "1", "C": "1.5", "D": "2"},
+    "default_class": "B",
+    "rules": {
+        "black_event_kinds": ["subsidy_fraud", "liability_incident"],
+        "black_consecutive": ["D", 2],
+        "red_consecutive": ["A", 2],
+        "red_clean_days": 365,
+        "repair_min_months": {"default": 12, "subsidy_fraud": 36},
+        "black_list_months": 36,
+        "red_list_months": 12,
+    },
+}
+SUPERVISION_FOLLOWUP: dict[str, Any] = {
+    "months": {"pass": 24, "minor": 12, "fail": 6},
+    "credit_factor": {"A": "1.25", "B": "1", "C": "0.75", "D": "0.5"},
+    "floor_months": {"elder": 12},  # 养老机构管理办法 第三十八条: on site at least once a year [S]
+    "reinspect_after_deadline_days": 10,
+}
+# Holiday arrangements for years the chinesecalendar package does not know (2027+), from the State Council's
+# notice: {2027: {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}}.
+SUPERVISION_CALENDAR_SUPPLEMENT: dict[int, dict[str, list[str]]] = {}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "ylyx.accounts.authentication.TokenAuthentication",
@@ -240,6 +299,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InstitutionStatusEnum": "ylyx.institutions.models.Status",
         "FilingStatusEnum": "ylyx.institutions.models.FilingStatus",
+        "InspectionOutcomeEnum": "ylyx.supervision.models.Outcome",
+        "ComplaintOutcomeEnum": "ylyx.supervision.models.ComplaintOutcome",
     },
 }
 

@@ -13,7 +13,9 @@ def test_reasons_of_every_gate_are_collected():
     gates.register("other", lambda purpose, s: [f"{s}暂停"] if purpose in ("subsidy", "new_filing") else [])
     assert gates.refusals("subsidy", "甲机构") == ["已列入失信名单", "甲机构暂停"]
     assert gates.refusals("new_filing", "甲机构") == ["甲机构暂停"]
-    assert gates.refusals("rating", "甲机构") == []
+    assert gates.refusals("affordable", "甲机构") == []
+    with pytest.raises(ValueError):
+        gates.refusals("no_such_purpose", "甲机构")
 
 
 def test_a_broken_gate_refuses():

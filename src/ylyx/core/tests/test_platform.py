@@ -11,7 +11,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ylyx.settings.base import sqlite_config
 
 SRC = Path(__file__).resolve().parents[2]
-PUBLIC = {"accounts/login/", "healthz", "api/schema/", "api/docs/"}
+PUBLIC = {"accounts/login/", "healthz", "api/schema/", "api/docs/",
+          # disclosure required by law and draws for anyone to verify (supervision/public_urls.py)
+          "public/supervision/", "public/supervision/draws/<int:pk>/", "public/supervision/draws/<int:pk>/draw.json",
+          "public/supervision/results/<int:pk>/"}
 
 
 def test_sqlite_connection_runs_with_synchronous_full(tmp_path):
