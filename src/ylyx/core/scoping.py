@@ -187,6 +187,15 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: igno
         return qs
 
 
+class _ParentResource:
+    """A child record's resource is its parent's, so permission checks on it read the parent's rights."""
+
+    def __get__(self, obj: Any, cls: Any) -> str:
+        if cls.scope_parent:
+            return cls._meta.get_field(cls.scope_parent).related_model.scope_resource
+        raise AttributeError(f"{cls.__name__} names neither scope_resource nor scope_parent")
+
+
 class ScopedModel(models.Model):
     """Base for every record that belongs to a region; ``region`` is keyed by the 12-digit code.
 
@@ -194,7 +203,7 @@ class ScopedModel(models.Model):
     names that foreign key in ``scope_parent`` and is visible exactly where its parent is.
     """
 
-    scope_resource: ClassVar[Resource]  # child records (``scope_parent``) use their parent's
+    scope_resource: ClassVar[Resource] = _ParentResource()  # type: ignore[assignment]
     scope_region_field = "region_id"
     scope_domain_field: str | None = None
     scope_parent: str | None = None

@@ -28,6 +28,7 @@ def test_every_scoped_model_names_a_resource_of_the_table():
         if issubclass(model, ScopedModel) and model.scope_parent:
             parent = model._meta.get_field(model.scope_parent).related_model
             assert issubclass(parent, ScopedModel), model.__name__
+            assert model.scope_resource == parent.scope_resource, model.__name__
 
 
 def test_every_literal_call_site_uses_known_names():
