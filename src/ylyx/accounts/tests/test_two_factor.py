@@ -4,6 +4,8 @@ Logins here go through the real login form: ``force_login`` in the test suite co
 for users with a device (root conftest.py), so the password-only state is reached by the form, or by a
 required-role user without a device (``make_user(..., otp=False)``).
 """
+# The stubs type test-client responses, JSON fields and fixtures more narrowly than they are at run time.
+# mypy: disable-error-code="attr-defined,index"
 
 from __future__ import annotations
 
