@@ -4,11 +4,12 @@ Every public name here is a gunicorn setting (a test checks the spelling: gunico
 names silently). Environment overrides: ``YLYX_BIND``, ``WEB_CONCURRENCY`` (workers),
 ``YLYX_THREADS``, ``YLYX_TIMEOUT``, ``YLYX_ACCESS_LOG`` (a path, ``-`` for stdout, empty for none).
 
-Sizing (docs/benchmarks.md, load test): the pages are CPU-bound Python (templates, decryption of the
-page's rows, the NumPy indicator engine) with short database waits, so processes give parallelism and
-a couple of threads per process cover the waits (PostgreSQL round trips, SQLite's fsync on the session
-write every request makes). ``2 × cores + 1`` processes with 2 threads each measured best on the
-2-core reference machine; more threads only raised the tail latency under the GIL.
+Sizing (docs/benchmarks.md, load test): a request is CPU-bound Python (templates, decrypting the page's
+rows, the NumPy indicator engine) with short database waits, so processes give the parallelism and two
+threads per process cover the waits (PostgreSQL round trips; SQLite's fsync for the session write every
+request makes). ``2 × cores + 1`` processes keep every core busy while one process waits; each gthread
+process costs ~110 MB resident, shared pages aside. Measure before raising threads: under the GIL they
+only add queueing inside a process.
 """
 
 from __future__ import annotations
