@@ -120,6 +120,7 @@ class Server:
     def __init__(self, db: str, env: dict, port: int):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.db_name = env.get("DATABASE_URL", "").rpartition("/")[2].split("?")[0]
         env = {**env, "YLYX_BIND": f"127.0.0.1:{port}", "YLYX_ACCESS_LOG": str(VAR / f"access-{db}.log")}
         if os.environ.get("BENCH_LOAD_WORKERS"):
             env["WEB_CONCURRENCY"] = os.environ["BENCH_LOAD_WORKERS"]
@@ -158,6 +159,23 @@ class Server:
                 pass
         return total
 
+    def db_cpu(self) -> dict[int, float]:
+        """CPU seconds of the PostgreSQL backends serving this database (their title names it), by pid."""
+        import psutil
+
+        name = self.db_name
+        out = {}
+        if not name:
+            return out
+        for p in psutil.process_iter(["name", "cmdline"]):
+            try:
+                if (p.info["name"] or "").startswith("postgres") and name in " ".join(p.info["cmdline"] or []):
+                    t = p.cpu_times()
+                    out[p.pid] = t.user + t.system
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+        return out
+
     def workers(self) -> int:
         import psutil
 
@@ -186,17 +204,22 @@ def level(db: str, server: Server, prep: dict, users: int, seconds: float, no_wa
     with open(log, "w", encoding="utf-8") as err:  # a file, not a pipe: a full pipe would block locust
         proc = subprocess.Popen(cmd, env=env, cwd=common.ROOT, text=True, stdout=subprocess.PIPE, stderr=err)
     cpu0 = t0 = None
-    cpu_share = None
+    cpu_share = db_share = None
+    db0: dict[int, float] = {}
     assert proc.stdout is not None
     for line in proc.stdout:  # loadtest.py marks the measured window on stdout
         if line.startswith("MEASURE START"):
-            cpu0, t0 = server.cpu_seconds(), time.monotonic()
+            cpu0, db0, t0 = server.cpu_seconds(), server.db_cpu(), time.monotonic()
         elif line.startswith("MEASURE END") and cpu0 is not None and t0 is not None:
-            cpu_share = (server.cpu_seconds() - cpu0) / (time.monotonic() - t0)
+            elapsed = time.monotonic() - t0
+            cpu_share = (server.cpu_seconds() - cpu0) / elapsed
+            if server.db_name:
+                db_share = sum(c - db0.get(pid, 0.0) for pid, c in server.db_cpu().items()) / elapsed
     if proc.wait() != 0:
         raise RuntimeError(f"loadtest.py failed: {log.read_text(encoding='utf-8').strip()[-1500:]}")
     res = json.loads(out.read_text(encoding="utf-8"))
     res["server_cpu_cores"] = round(cpu_share, 2) if cpu_share is not None else None
+    res["db_cpu_cores"] = round(db_share, 2) if db_share is not None else None
     res["loadavg_before"] = round(load_before, 2)
     return res
 
@@ -204,7 +227,8 @@ def level(db: str, server: Server, prep: dict, users: int, seconds: float, no_wa
 def row(db: str, label: str, r: dict) -> list:
     t = r["total"]
     return [db, label, f"{t['rps']:.1f}", t["p50_ms"], t["p95_ms"], t["p99_ms"], t["max_ms"],
-            f"{t['failures']}/{t['requests']}", r.get("server_cpu_cores"), r["loadgen_cpu_share"], r["loadavg_before"]]
+            f"{t['failures']}/{t['requests']}", r.get("server_cpu_cores"),
+            "—" if r.get("db_cpu_cores") is None else r["db_cpu_cores"], r["loadgen_cpu_share"], r["loadavg_before"]]
 
 
 def run() -> dict:
@@ -251,8 +275,8 @@ def run() -> dict:
     print(f"    gunicorn: {next((o['workers'] for o in results['databases'].values() if 'workers' in o), '?')} "
           f"workers × {os.environ.get('BENCH_LOAD_THREADS', '2')} threads (gthread); {os.cpu_count()} cores, "
           "load generator on the same machine")
-    common.table(["数据库", "负载", "请求/秒", "p50 ms", "p95 ms", "p99 ms", "最大 ms", "错误/请求", "服务器 CPU 核",
-                  "压测 CPU 核", "开始前负载"], rows)
+    common.table(["数据库", "负载", "请求/秒", "p50 ms", "p95 ms", "p99 ms", "最大 ms", "错误/请求", "gunicorn CPU 核",
+                  "PG CPU 核", "压测 CPU 核", "开始前负载"], rows)
     for db, out in results["databases"].items():
         top = out.get("levels", {}).get(str(max(levels))) if levels else None
         if not top:
