@@ -7,8 +7,11 @@ export PYTHONPATH := $(CURDIR)/src
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 SCALE ?= 1
 PORT ?= 8000
+BIND ?= 127.0.0.1:8000
+DEMO := DJANGO_SETTINGS_MODULE=ylyx.settings.demo
+PROD := DJANGO_SETTINGS_MODULE=ylyx.settings.prod
 
-.PHONY: install system-deps demo demo-db serve test test-pg bench lint check-deploy clean
+.PHONY: install system-deps demo demo-db serve serve-prod test test-pg bench lint check-deploy clean
 
 UV := .uv/bin/uv
 
@@ -27,15 +30,28 @@ system-deps:
 
 install: $(VENV)/.installed system-deps
 
+# The demo runs on the production settings relaxed for http://127.0.0.1 (ylyx.settings.demo): DEBUG off,
+# gunicorn and WhiteNoise, secrets generated into var/demo-secrets.json.
 demo-db: install
 	mkdir -p var
-	$(PY) manage.py build_demo --scale $(SCALE) --fresh
+	$(DEMO) $(PY) manage.py build_demo --scale $(SCALE) --fresh
 
 demo: demo-db
-	$(PY) manage.py collectstatic --noinput -v0
-	@echo "serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	$(PY) manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	@$(MAKE) --no-print-directory serve
+
+# Serve the demo database as it is (no rebuild): gunicorn plus the task worker; Ctrl-C stops both.
+serve: install
+	$(DEMO) $(PY) manage.py collectstatic --noinput -v0
+	@echo "serving http://127.0.0.1:$(PORT) with gunicorn and the task worker (Ctrl-C stops both)"
+	$(DEMO) $(PY) manage.py serve --bind 127.0.0.1:$(PORT)
+
+# Production on PostgreSQL behind a TLS proxy (docs/operators.md): the environment carries the secrets.
+serve-prod: install
+	@test -n "$$DATABASE_URL" || { echo "serve-prod: set DATABASE_URL and the other variables in docs/operators.md"; exit 2; }
+	$(PROD) $(PY) manage.py check --deploy --fail-level WARNING
+	$(PROD) $(PY) manage.py migrate --noinput
+	$(PROD) $(PY) manage.py collectstatic --noinput -v0
+	$(PROD) $(PY) manage.py serve --bind $(BIND)
 
 test: install
 	mkdir -p var

@@ -153,12 +153,19 @@ class Tree:
                 self.children.setdefault(parent, []).append(code)
         for kids in self.children.values():
             kids.sort()
+        # Per level, computed once: a dashboard rolls up dozens of metrics × dates over the same tree.
+        self._by_level: dict[int, list[str]] = {}
+        for code, lv in zip(self.codes, self.levels, strict=True):
+            self._by_level.setdefault(lv, []).append(code)
+        self._prefixes = {lv: (np.asarray(codes, dtype="U12").astype(f"U{PREFIX_LEN[lv]}"), codes)
+                          for lv, codes in self._by_level.items() if lv in PREFIX_LEN}
+        self._bottom_up = sorted(self.codes, key=lambda c: -self.level_of[c])
 
     def prefix(self, code: str) -> str:
         return code[: PREFIX_LEN[self.level_of[code]]]
 
     def at_level(self, level: int) -> list[str]:
-        return [c for c, lv in zip(self.codes, self.levels, strict=True) if lv == level]
+        return list(self._by_level.get(level, ()))
 
 
 def rollup(tree: Tree, codes: Sequence[str], values: Sequence[float] | np.ndarray) -> dict[str, float | None]:
@@ -167,30 +174,30 @@ def rollup(tree: Tree, codes: Sequence[str], values: Sequence[float] | np.ndarra
     A record at a county-level code counts for the county and the city, not for any town; a region with
     no records gets 0.
     """
-    out: dict[str, float | None] = {c: 0.0 for c in tree.codes}
+    out: dict[str, float | None] = dict.fromkeys(tree.codes, 0.0)
     if len(codes) == 0:
         return out
     arr = np.asarray(codes, dtype="U12")
     vals = np.asarray(values, dtype=np.float64)
     for level, plen in PREFIX_LEN.items():
-        targets = tree.at_level(level)
-        if not targets:
+        if level not in tree._prefixes:
             continue
+        prefixes, targets = tree._prefixes[level]
         keys = arr.astype(f"U{plen}")
         uniq, inv = np.unique(keys, return_inverse=True)
         sums = np.bincount(inv.ravel(), weights=vals, minlength=len(uniq))
-        index = {k: i for i, k in enumerate(uniq.tolist())}
-        for code in targets:
-            i = index.get(code[:plen])
-            if i is not None:
-                out[code] = float(sums[i])
+        # Each target region's prefix looked up in the sorted unique record prefixes at once.
+        pos = np.minimum(np.searchsorted(uniq, prefixes), len(uniq) - 1)
+        hit = np.flatnonzero(uniq[pos] == prefixes)
+        for i, total in zip(hit.tolist(), sums[pos[hit]].tolist(), strict=True):
+            out[targets[i]] = total
     return out
 
 
 def resolve_stat(tree: Tree, own: Mapping[str, float]) -> dict[str, float | None]:
     """A non-additive statistic: a region's own figure, else the sum of its children's (when all known)."""
     out: dict[str, float | None] = {}
-    for code in sorted(tree.codes, key=lambda c: -tree.level_of[c]):
+    for code in tree._bottom_up:
         if code in own:
             out[code] = float(own[code])
             continue

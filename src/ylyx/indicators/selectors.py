@@ -214,14 +214,20 @@ def population(prefix: str, dates: Sequence[dt.date], tree: F.Tree, names: Itera
     rows = list(PopulationStat.objects.filter(prefix_q("region_id", prefix), year__lte=max(dates).year)
                 .values_list("region_id", "year", *[fields[n] for n in names]).order_by("region_id", "year"))
     out: dict[str, list[dict[str, float | None]]] = {n: [] for n in names}
+    rows.sort(key=lambda r: r[1])  # by year: walking forward, the last row kept per region is its latest
+    latest: dict[str, tuple] = {}
+    done: dict[int, list[dict[str, float | None]]] = {}
+    i = 0
+    for d in sorted(set(dates)):
+        while i < len(rows) and rows[i][1] <= d.year:
+            latest[rows[i][0]] = rows[i]
+            i += 1
+        if d.year not in done:
+            done[d.year] = [F.resolve_stat(tree, {code: float(r[2 + j]) for code, r in latest.items()
+                                                  if r[2 + j] is not None}) for j in range(len(names))]
     for d in dates:
-        latest: dict[str, tuple] = {}
-        for r in rows:
-            if r[1] <= d.year:
-                latest[r[0]] = r  # rows are ordered by year, so the last one kept is the latest
         for j, n in enumerate(names):
-            own = {code: float(r[2 + j]) for code, r in latest.items() if r[2 + j] is not None}
-            out[n].append(F.resolve_stat(tree, own))
+            out[n].append(done[d.year][j])
     return out
 
 

@@ -4,6 +4,7 @@ import json
 import os
 
 from .base import *  # noqa: F403
+from .base import MIDDLEWARE
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -20,3 +21,11 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Static files from the app server itself (WhiteNoise): hashed names, gzip, far-future caching of
+# immutable files; a reverse proxy may serve STATIC_ROOT directly instead (docs/operators.md).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "ylyx.core.storage.StaticFilesStorage"},
+}

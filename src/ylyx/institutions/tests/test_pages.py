@@ -165,7 +165,8 @@ def test_create_via_page_and_refusals(client, tree, officer):
     assert resp.status_code == 400 and not Institution.objects.filter(name="页面新建养老院").exists()
     resp = c.post(url, {**data, "subtype": "cc_public", "nursing_beds": "5"})
     assert resp.status_code == 400 and "不属于" in resp.content.decode()
-    resp = c.post(url, {**data, "uscc": data["uscc"][:-1] + "Y", "nursing_beds": "5"})
+    wrong = "Y" if data["uscc"][-1] != "Y" else "X"  # a check character that is not the right one
+    resp = c.post(url, {**data, "uscc": data["uscc"][:-1] + wrong, "nursing_beds": "5"})
     assert resp.status_code == 400 and "统一社会信用代码" in resp.content.decode()
     resp = c.post(url, {**data, "nursing_beds": "5"})
     assert resp.status_code == 302
