@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libh
 SCALE ?= 1
 PORT ?= 8000
 
-.PHONY: install system-deps demo demo-db serve test test-pg bench lint check-deploy clean
+.PHONY: install system-deps demo demo-db serve test test-pg bench lint check-deploy schema contract clean
 
 UV := .uv/bin/uv
 
@@ -35,7 +35,7 @@ demo: demo-db
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(PY) manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload --insecure
 
 test: install
 	mkdir -p var
@@ -50,6 +50,14 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
+
+# The committed OpenAPI schema; a test fails when it differs from the generated one.
+schema: install
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# schemathesis against a live server of a small demo city (scripts/contract.sh; port 8101, var/contract).
+contract: install
+	scripts/contract.sh
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=ylyx.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
