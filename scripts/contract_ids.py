@@ -1,7 +1,7 @@
-"""Ids of records the contract run's users can reach, as schemathesis dictionaries (scripts/contract.sh).
+"""Ids and region codes the contract run's users can reach, as schemathesis dictionaries (scripts/contract.sh).
 
-Without them, generated ids almost never exist and the detail, update and workflow operations would only ever
-answer 404; with them about half of the generated requests reach the services' rules.
+Without them, generated ids and codes almost never exist: the detail, update and workflow operations would only
+ever answer 404 and the writes 400. With them about half of the generated requests reach the services' rules.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ django.setup()
 from ylyx.accounts.models import User  # noqa: E402
 from ylyx.indicators.models import Plan, ReportedValue  # noqa: E402
 from ylyx.institutions.models import ChildcareClass, Institution, ServicePoint  # noqa: E402
+from ylyx.core.scoping import prefix_q  # noqa: E402
+from ylyx.indicators.models import PlanIndicator  # noqa: E402
 from ylyx.people.models import ElderlyPerson, Enrolment, Infant, Residence  # noqa: E402
+from ylyx.regions.models import Region  # noqa: E402
 from ylyx.workforce.models import Practitioner  # noqa: E402
 
 user = User.objects.get(username=sys.argv[1])
@@ -48,4 +51,21 @@ for resource, params in path_params.items():
     if bindings:
         out += ["[[operations]]", f'include-path-regex = "^/api/{resource}/[{{]id[}}]/"',
                 f"parameters = {{ {', '.join(bindings)} }}", ""]
+# Bodies: the records and regions a write may name (every operation; a binding only applies where the field is).
+body = {
+    "region": Region.objects.filter(prefix_q("code", user.region_prefix), level__gte=3).values_list("code", flat=True),
+    "institution": institutions.values_list("pk", flat=True),
+    "person": ids["elderly"].values_list("pk", flat=True),
+    "infant": ids["infants"].values_list("pk", flat=True),
+    "childcare_class": classes.values_list("pk", flat=True),
+    "plan_indicator": PlanIndicator.objects.filter(plan__in=ids["plans"], definition__isnull=True)
+    .values_list("pk", flat=True),
+}
+bindings = []
+for field, qs in body.items():
+    values = list(qs.order_by("pk")[:20])
+    if values:
+        out += [f"[dictionaries.body_{field}]", f"values = {values!r}".replace("'", '"'), ""]
+        bindings.append(f'"body.{field}" = {{ dictionary = "body_{field}", probability = 0.5 }}')
+out += ["[parameters]", *[b.replace(" = {", " = {", 1) for b in bindings], ""]
 print("\n".join(out))

@@ -16,8 +16,6 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
-                     "PATCH": "change", "DELETE": "delete"}
 # Object ids in URLs are digits: anything else is no route at all (a 404), never a lookup that can fail.
 ID_PATTERN = "[0-9]+"
 
@@ -206,12 +204,11 @@ class ScopedRelatedField:
         return qs.filter(**{f"{self.scope_through}__in": visible})
 
     def fail(self, key: str, **kwargs: Any):
+        label = self.label or "所选记录"  # type: ignore[attr-defined]
         if key == "does_not_exist":
-            label = self.label or "所选记录"  # type: ignore[attr-defined]
             raise serializers.ValidationError(f"{label}不存在或不在您的管辖范围内", code=key)
-        if key in ("incorrect_type", "invalid"):
-            label = self.label or "所选记录"  # type: ignore[attr-defined]
-            raise serializers.ValidationError(f"{label}应为记录编号", code=key)
+        if key == "incorrect_type":
+            raise serializers.ValidationError(f"{label}应为记录编号（整数）", code=key)
         return super().fail(key, **kwargs)  # type: ignore[misc]
 
 
@@ -233,10 +230,10 @@ class RegionField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not re.match(REGION_CODE, data):
             raise serializers.ValidationError(REGION_FORMAT.message, code="invalid")
-        try:
-            return self.get_queryset().get(pk=data)
-        except self.get_queryset().model.DoesNotExist:
-            raise serializers.ValidationError(f"区划代码“{data}”不存在", code="does_not_exist") from None
+        region = self.get_queryset().filter(pk=data).first()
+        if region is None:
+            raise serializers.ValidationError(f"区划代码“{data}”不存在", code="does_not_exist")
+        return region
 
 
 def error_response(message: str, status: int = 400) -> Response:

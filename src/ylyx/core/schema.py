@@ -68,15 +68,18 @@ NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 class ScopedAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
         refs = {}
         for name, schema in ERROR_COMPONENTS.items():
             component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
             self.registry.register_on_missing(component)
             refs[name] = component.ref
+        responses = operation["responses"]
         extra_bodies = getattr(self.view, "error_bodies", {})
-        for code in self._error_codes():
+        for code in self._error_codes(operation):
             if code in responses:
                 continue
             name, description = DESCRIPTIONS[code]
@@ -85,12 +88,13 @@ class ScopedAutoSchema(AutoSchema):
                 extra = self.resolve_serializer(extra_bodies[code], "response")
                 schema = {"anyOf": [refs[name], extra.ref]}
             responses[code] = {"content": {"application/json": {"schema": schema}}, "description": description}
-        return dict(sorted(responses.items()))
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
 
-    def _error_codes(self) -> list[str]:
+    def _error_codes(self, operation: dict) -> list[str]:
         codes = ["401", "403", "500"]
-        has_body = self.method in ("POST", "PUT", "PATCH") and self._get_request_body() is not None
-        has_query = any(p.get("in") == "query" for p in self._get_parameters())
+        has_body = "requestBody" in operation
+        has_query = any(p.get("in") == "query" for p in operation.get("parameters", ()))
         if has_body or has_query:
             codes.append("400")
         if "{" in self.path or self._is_list_view():
