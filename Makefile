@@ -11,7 +11,7 @@ BIND ?= 127.0.0.1:8000
 DEMO := DJANGO_SETTINGS_MODULE=ylyx.settings.demo
 PROD := DJANGO_SETTINGS_MODULE=ylyx.settings.prod
 
-.PHONY: install system-deps demo demo-db serve serve-prod test test-pg bench lint check-deploy clean
+.PHONY: install system-deps demo demo-db serve serve-prod test test-pg bench lint check-deploy schema contract clean
 
 UV := .uv/bin/uv
 
@@ -66,6 +66,14 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
+
+# The committed OpenAPI schema; a test fails when it differs from the generated one.
+schema: install
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# schemathesis against a live server of a small demo city (scripts/contract.sh; port 8101, var/contract).
+contract: install
+	scripts/contract.sh
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=ylyx.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

@@ -18,3 +18,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "ylyx.core.views_errors.bad_request"
+handler403 = "ylyx.core.views_errors.permission_denied"
+handler404 = "ylyx.core.views_errors.not_found"
+handler500 = "ylyx.core.views_errors.server_error"

@@ -90,6 +90,16 @@ def validate_region_code(raw: str) -> str:
     return n
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(raw: str) -> dt.date:
+    """YYYY-MM-DD only (``date.fromisoformat`` also takes 20240101 and 2024-W01-1); ValueError otherwise."""
+    if not ISO_DATE.fullmatch(raw):
+        raise ValueError(raw)
+    return dt.date.fromisoformat(raw)
+
+
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 

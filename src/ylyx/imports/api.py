@@ -22,22 +22,22 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from ylyx.core.export import XLSX
-from ylyx.generic.api import ScopedViewSet
+from ylyx.generic.api import ModelSerializer, ScopedViewSet, Serializer
 
 from . import export_jobs, services, uploads
-from .models import ExportJob, ImportBatch, ImportIssue, Mode, Status, importable_resources
+from .models import ExportJob, ImportBatch, ImportIssue, Mode, Resource, Status, importable_resources
 
 MAX_ISSUES_IN_JSON = 500
-TRUE = {"1", "true", "True", "on", "yes", True}
+NO_FILE = "请上传 Excel 文件（字段 file）"
 
 
-class ImportIssueSerializer(serializers.ModelSerializer):
+class ImportIssueSerializer(ModelSerializer):
     class Meta:
         model = ImportIssue
         fields = ["row", "column", "message", "level"]
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(ModelSerializer):
     resource_display = serializers.CharField(source="get_resource_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     mode_display = serializers.CharField(source="get_mode_display", read_only=True)
@@ -64,16 +64,38 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return reverse("imports:errors", args=[batch.pk]) if batch.issue_count else ""
 
 
+class ImportRefusedSerializer(ImportBatchSerializer):
+    """A file refused or a batch that cannot be committed: the batch as stored, with the reason."""
+
+    detail = serializers.CharField(read_only=True)
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = ["detail", *ImportBatchSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class ImportUploadSerializer(Serializer):
+    file = serializers.FileField(help_text="Excel 文件（.xlsx）",
+                                 error_messages={"required": NO_FILE, "null": NO_FILE, "invalid": NO_FILE,
+                                                 "empty": "上传的文件是空的"})
+    resource = serializers.ChoiceField(choices=Resource.choices, label="导入内容",
+                                       error_messages={"invalid_choice": "请选择导入内容"})
+    mode = serializers.ChoiceField(choices=Mode.choices, default=Mode.ALL_OR_NOTHING, label="导入方式")
+    force = serializers.BooleanField(default=False, help_text="同一文件已导入过时仍重新导入")
+
+
 class ImportBatchViewSet(ScopedViewSet):
-    queryset = ImportBatch.objects.all()
+    queryset = ImportBatch.objects.select_related("uploader").order_by("-id")
     serializer_class = ImportBatchSerializer
     http_method_names = ["get", "post", "head", "options"]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    error_bodies = {"400": ImportRefusedSerializer}
     filterset_fields = ["resource", "status"]
     ordering_fields = ["id", "created_at"]
 
-    def get_queryset(self):
-        return ImportBatch.objects.for_user(self.request.user).select_related("uploader").order_by("-id")
+    def scope_action(self) -> str:
+        # A batch is found among those the user may view; committing re-checks the uploader in the service.
+        return "view"
 
     def initialize_request(self, request, *args, **kwargs):
         # Stream the upload into the private area (SEC-RI-2), but only for callers that claim an identity.
@@ -87,20 +109,20 @@ class ImportBatchViewSet(ScopedViewSet):
         uploads.discard_unclaimed(request._request if hasattr(request, "_request") else request)
         return super().finalize_response(request, response, *args, **kwargs)
 
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportBatchSerializer})
     def create(self, request, *args, **kwargs):
         if not importable_resources(request.user):
             raise exceptions.PermissionDenied("您的角色没有 Excel 导入权限")
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise exceptions.ValidationError({"file": ["请上传 Excel 文件（字段 file）"]})
-        batch = services.create_batch(request.user, upload, request.data.get("resource", ""),
-                                      request.data.get("mode") or Mode.ALL_OR_NOTHING,
-                                      request.data.get("force") in TRUE)
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        d = upload.validated_data
+        batch = services.create_batch(request.user, d["file"], d["resource"], d["mode"], d["force"])
         data = self.get_serializer(batch).data
         if batch.status in (Status.REJECTED, Status.FAILED):
             return Response({"detail": batch.message, **data}, status=status.HTTP_400_BAD_REQUEST)
         return Response(data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: ImportBatchSerializer, 202: ImportBatchSerializer})
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         batch = self.get_object()

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ylyx.audit.services import record, record_many
+from ylyx.core.errors import Conflict
 from ylyx.core.mask import mask_id_number
 
 from . import safety
@@ -262,7 +263,7 @@ def request_commit(batch_id: int, user: Any) -> ImportBatch:
             raise PermissionDenied(problem)
         stuck = batch.status == Status.COMMITTING and batch.updated_at < timezone.now() - stale_after()
         if not (batch.can_commit or stuck):
-            raise ValidationError(commit_refusal(batch))
+            raise Conflict(commit_refusal(batch))
         batch.status = Status.COMMITTING
         batch.committed_by = user
         batch.progress_done = 0

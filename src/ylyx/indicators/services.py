@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ylyx.audit.services import record
+from ylyx.core.errors import Conflict
 from ylyx.core.permissions import allows
 from ylyx.core.scoping import ensure_in_scope
 from ylyx.regions.models import Region, normalise_code
@@ -335,7 +336,7 @@ def create_reported(user: Any, *, region: Region, year: Any, value: Any, departm
     dup = ReportedValue.objects.filter(region=region, year=year)
     dup = dup.filter(plan_indicator=plan_indicator) if plan_indicator else dup.filter(definition=definition)
     if dup.exists():
-        raise ValidationError({"year": f"该指标 {region.name} {year} 年已有填报值，请在原记录上修改"})
+        raise Conflict({"year": f"该指标 {region.name} {year} 年已有填报值，请在原记录上修改"})
     with transaction.atomic():
         rv = ReportedValue.objects.create(plan_indicator=plan_indicator, definition=definition, region=region,
                                           year=year, value=value, department=department.strip()[:60],
@@ -365,7 +366,7 @@ def update_reported(rv: ReportedValue, user: Any, *, value: Any = None, departme
     with transaction.atomic():
         rv = _locked(rv)
         if not rv.editable:
-            raise ValidationError(f"状态为“{rv.get_status_display()}”的填报值不能修改")
+            raise Conflict(f"状态为“{rv.get_status_display()}”的填报值不能修改")
         before = _rv_snapshot(rv)
         if value is not None:
             rv.value = _check_value(value)
@@ -389,7 +390,7 @@ def _transition(rv: ReportedValue, user: Any, allowed_from: set[str], to: str, e
         rv = _locked(rv)
         if rv.status not in allowed_from:
             names = "、".join(ReportedStatus(s).label for s in sorted(allowed_from))
-            raise ValidationError(f"当前状态为“{rv.get_status_display()}”，只有“{names}”的填报值可以执行此操作")
+            raise Conflict(f"当前状态为“{rv.get_status_display()}”，只有“{names}”的填报值可以执行此操作")
         if check:
             check(rv)
         before = _rv_snapshot(rv)

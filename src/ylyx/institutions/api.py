@@ -17,12 +17,18 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, filters, serializers, status
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from ylyx.core.permissions import allows
-from ylyx.generic.api import ScopedViewSet
-from ylyx.regions.models import Region
+from ylyx.generic.api import (
+    PHONE_FORMAT,
+    USCC_FORMAT,
+    ModelSerializer,
+    RegionField,
+    ResourcePermission,
+    ScopedViewSet,
+    Serializer,
+)
 
 from . import rules, services
 from .filters import InstitutionAPIFilter
@@ -30,9 +36,8 @@ from .models import ChildcareClass, Filing, FilingEvent, FilingStatus, Instituti
 from .querysets import selectors
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), label="所在区划",
-                                                help_text="12 位区划代码")
+class InstitutionSerializer(ModelSerializer):
+    region = RegionField(label="所在区划", help_text="12 位区划代码，旗县区及以下，须在您的管辖范围内")
     region_name = serializers.CharField(source="region.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     subtype_display = serializers.CharField(source="get_subtype_display", read_only=True)
@@ -50,7 +55,15 @@ class InstitutionSerializer(serializers.ModelSerializer):
                   "effective_on", "reason"]
         read_only_fields = ["domain", "closed_on", "created_at", "updated_at"]
         validators: list = []  # uniqueness and the check constraints are the service's, with Chinese messages
-        extra_kwargs: dict[str, dict[str, list]] = {"uscc": {"validators": []}}
+        extra_kwargs = {
+            "uscc": {"validators": [USCC_FORMAT]},
+            "contact_phone": {"validators": [PHONE_FORMAT]},
+            "lat": {"min_value": -90, "max_value": 90},
+            "lon": {"min_value": -180, "max_value": 180},
+            "floor_area": {"min_value": 0},
+            "monthly_fee_min": {"min_value": 0},
+            "monthly_fee_max": {"min_value": 0},
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=FilingStatus.choices, allow_null=True))
     def get_filing_status(self, obj: Institution) -> str | None:
@@ -73,7 +86,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
                                            effective_on=on)
 
 
-class ChildcareClassSerializer(serializers.ModelSerializer):
+class ChildcareClassSerializer(ModelSerializer):
     enrolled = serializers.SerializerMethodField()
     required_caregivers = serializers.SerializerMethodField()
     effective_on = serializers.DateField(write_only=True, required=False, allow_null=True, label="生效日期")
@@ -98,8 +111,8 @@ class ChildcareClassSerializer(serializers.ModelSerializer):
         return rules.required_caregivers(obj.class_type, self._enrolled(obj))
 
 
-class ServicePointSerializer(serializers.ModelSerializer):
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), label="所在区划")
+class ServicePointSerializer(ModelSerializer):
+    region = RegionField(label="所在区划", help_text="12 位区划代码，须与机构在同一旗县区")
     region_name = serializers.CharField(source="region.name", read_only=True)
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=500)
 
@@ -107,17 +120,21 @@ class ServicePointSerializer(serializers.ModelSerializer):
         model = ServicePoint
         fields = ["id", "name", "region", "region_name", "address", "lat", "lon", "reason"]
         validators: list = []
+        extra_kwargs = {"lat": {"min_value": -90, "max_value": 90}, "lon": {"min_value": -180, "max_value": 180}}
 
 
-class FilingEventSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.__str__", read_only=True, default="")
+class FilingEventSerializer(ModelSerializer):
+    by = serializers.SerializerMethodField(help_text="办理人；导入或系统生成的记录为空")
 
     class Meta:
         model = FilingEvent
         fields = ["status", "on", "reason", "by"]
 
+    def get_by(self, event: FilingEvent) -> str:
+        return str(event.by) if event.by_id else ""
 
-class FilingSerializer(serializers.ModelSerializer):
+
+class FilingSerializer(ModelSerializer):
     events = FilingEventSerializer(many=True, read_only=True)
 
     class Meta:
@@ -125,7 +142,7 @@ class FilingSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "number", "submitted_on", "filed_on", "cancelled_on", "authority", "events"]
 
 
-class FilingTransitionSerializer(serializers.Serializer):
+class FilingTransitionSerializer(Serializer):
     status = serializers.ChoiceField(choices=FilingStatus.choices, label="目标状态")
     on = serializers.DateField(required=False, allow_null=True, label="日期", help_text="默认今天")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, label="说明/退回理由")
@@ -133,7 +150,11 @@ class FilingTransitionSerializer(serializers.Serializer):
                                       label="备案机关", help_text="仅首次提交时使用")
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, label="原因")
+
+
+class StatusChangeSerializer(Serializer):
     status = serializers.ChoiceField(choices=Status.choices, label="新状态")
     effective_on = serializers.DateField(required=False, allow_null=True, label="生效日期")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, label="原因")
@@ -142,8 +163,9 @@ class StatusChangeSerializer(serializers.Serializer):
 class InstitutionViewSet(ScopedViewSet):
     """机构. Another region's institution is a 404; a role without the permission gets 403."""
 
-    queryset = Institution.objects.all()
+    queryset = Institution.objects.select_related("region", "filing")
     serializer_class = InstitutionSerializer
+    permission_classes = [IsAuthenticated, ResourcePermission]
     filterset_class = InstitutionAPIFilter
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter, filters.SearchFilter]
     search_fields = ["name", "uscc", "address"]
@@ -151,24 +173,11 @@ class InstitutionViewSet(ScopedViewSet):
     ordering = ["id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    def scope_action(self) -> str:
-        if self.action == "create":
-            return "add"
-        return "view" if self.request.method in SAFE_METHODS else "change"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Institution.objects.none()
-        user, act = self.request.user, self.scope_action()
-        if not allows(user.role, Institution.scope_resource, act):
-            raise exceptions.PermissionDenied("无权执行此操作")
-        return Institution.objects.for_user(user, act).select_related("region", "filing")
-
     # ---- classes
     @extend_schema(methods=["GET"], responses=ChildcareClassSerializer(many=True), summary="托育班级")
     @extend_schema(methods=["POST"], request=ChildcareClassSerializer, responses={201: ChildcareClassSerializer},
                    summary="新增托育班级")
-    @action(detail=True, methods=["get", "post"], url_path="classes", pagination_class=None)
+    @action(detail=True, methods=["get", "post"], url_path="classes", pagination_class=None, filter_backends=[])
     def classes(self, request, pk=None):
         inst = self.get_object()
         if request.method == "GET":
@@ -208,7 +217,8 @@ class InstitutionViewSet(ScopedViewSet):
     @extend_schema(methods=["GET"], responses=ServicePointSerializer(many=True), summary="服务点（一照多址）")
     @extend_schema(methods=["POST"], request=ServicePointSerializer, responses={201: ServicePointSerializer},
                    summary="新增服务点")
-    @action(detail=True, methods=["get", "post"], url_path="service-points", pagination_class=None)
+    @action(detail=True, methods=["get", "post"], url_path="service-points", pagination_class=None,
+            filter_backends=[])
     def service_points(self, request, pk=None):
         inst = self.get_object()
         if request.method == "GET":
@@ -219,13 +229,15 @@ class InstitutionViewSet(ScopedViewSet):
         sp = services.add_service_point(request.user, inst, dict(ser.validated_data))
         return Response(ServicePointSerializer(sp).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None}, summary="删除服务点",
+    @extend_schema(request=ReasonSerializer, responses={204: None}, summary="删除服务点",
                    parameters=[OpenApiParameter("point_id", int, OpenApiParameter.PATH, description="服务点 id")])
     @action(detail=True, methods=["post"], url_path=r"service-points/(?P<point_id>[0-9]+)/remove")
     def service_point_remove(self, request, pk=None, point_id=None):
         inst = self.get_object()
         sp = get_object_or_404(inst.service_points.all(), pk=point_id)
-        services.remove_service_point(request.user, sp, reason=str(request.data.get("reason", ""))[:500])
+        ser = ReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.remove_service_point(request.user, sp, reason=ser.validated_data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # ---- filing

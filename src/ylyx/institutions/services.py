@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ylyx.audit.services import record
+from ylyx.core.errors import Conflict
 from ylyx.core.gates import refusals
 from ylyx.core.mask import mask_phone
 from ylyx.core.permissions import allows
@@ -363,11 +364,11 @@ def set_status(user: Any, inst: Institution, status: str, on: dt.date | None = N
     """筹建/运营/暂停/关停, dated; suspending or closing needs a reason."""
     _refuse_operator(user)
     current = _lock_for_change(user, inst.pk)
+    if status == current.status:
+        raise Conflict({"status": [f"机构当前已是“{current.get_status_display()}”状态"]})
     errors: dict[str, list[str]] = {}
     if status not in Status.values:
         errors["status"] = ["请选择有效的机构状态"]
-    elif status == current.status:
-        errors["status"] = [f"机构当前已是“{current.get_status_display()}”状态"]
     if status in (Status.SUSPENDED, Status.CLOSED) and not (reason or "").strip():
         errors["reason"] = ["暂停或关停机构须填写原因"]
     _raise(errors)
@@ -619,7 +620,7 @@ def _transition(user: Any, inst: Institution, filing: Filing, new_status: str, o
         raise PermissionDenied("机构经办人只能提交备案；受理、退回、备案、变更和注销由主管部门办理")
     if new not in FILING_TRANSITIONS[cur]:
         allowed = "、".join(FilingStatus(s).label for s in FilingStatus.values if s in FILING_TRANSITIONS[cur])
-        raise ValidationError({"status": [f"备案当前为“{cur.label}”，不能变更为“{new.label}”"
+        raise Conflict({"status": [f"备案当前为“{cur.label}”，不能变更为“{new.label}”"
                                           + (f"（可办理：{allowed}）" if allowed else "（已注销，不能再办理）")]})
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}

@@ -6,24 +6,33 @@ and ``phone`` are write-only. The full value is one POST to ``…/{id}/reveal/``
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import django_filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ylyx.audit.services import record
 from ylyx.core import mask
-from ylyx.core.permissions import allows
-from ylyx.generic.api import ACTION_FOR_METHOD, ScopedViewSet
-from ylyx.institutions.models import ChildcareClass
+from ylyx.core.filters import BooleanFilter, IntegerFilter
+from ylyx.generic.api import (
+    ID_NUMBER_FORMAT,
+    PHONE_FORMAT,
+    REGION_FORMAT,
+    ResourcePermission,
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSet,
+    Serializer,
+)
+from ylyx.institutions.models import ChildcareClass, Institution
 
 from . import identity, services
-from .filters import ElderlyFilter, InfantFilter
+from .filters import ElderlyAPIFilter, InfantAPIFilter
 from .identity import age_months, age_years
 from .models import (
     BedType,
@@ -39,46 +48,41 @@ from .models import (
 SEX = [("M", "男"), ("F", "女")]
 
 
-class ResourcePermission(BasePermission):
-    """A role without the resource (e.g. an inspector for 老年人) is refused outright, not shown an empty list."""
-
-    message = "您的角色无权访问此类记录"
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not getattr(user, "is_authenticated", False):
-            return False
-        if request.method.lower() not in view.http_method_names:
-            return True  # answered 405 by the view
-        act = "view" if getattr(view, "action", None) == "reveal" else ACTION_FOR_METHOD.get(request.method, "view")
-        return allows(user.role, view.queryset.model.scope_resource, act)
+class RevealSerializer(Serializer):
+    field = serializers.ChoiceField(choices=[], required=False, default="id_number", help_text="要查看的字段")
+    reason = serializers.CharField(max_length=200, help_text="查看理由，必填，记入审计日志",
+                                   error_messages={"required": identity.REASON_REQUIRED,
+                                                   "blank": identity.REASON_REQUIRED})
 
 
-class RevealSerializer(serializers.Serializer):
-    field = serializers.CharField(required=False, default="id_number", max_length=30,
-                                  help_text="id_number（默认）、phone、name、address、guardian_name")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
-                                   help_text="查看理由，必填，记入审计日志")
+@functools.cache
+def reveal_serializer(model_key: str) -> type[RevealSerializer]:
+    """The reveal body for one kind of person: only the fields that kind has (婴幼儿 add 监护人姓名)."""
+    fields = identity.reveal_models()[model_key][1]
+    choices = [(f, identity.REVEALABLE[f]) for f in fields]
+    field = serializers.ChoiceField(choices=choices, required=False, default="id_number",
+                                    help_text="要查看的字段：" + "、".join(f"{k}（{v}）" for k, v in choices))
+    return type(f"{model_key.title()}RevealSerializer", (RevealSerializer,), {"field": field})
 
 
-class RevealResultSerializer(serializers.Serializer):
+class RevealResultSerializer(Serializer):
     field = serializers.CharField()
     value = serializers.CharField()
 
 
 class ScopedPeopleViewSet(ScopedViewSet):
-    """List/retrieve through ``for_user``; create/update call the service; no delete."""
+    """List/retrieve through ``for_user``; create and PATCH call the service; no PUT (every change is partial:
+    the ID number is write-only and never re-sent), no delete."""
 
     queryset: QuerySet[ElderlyPerson | Infant]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [IsAuthenticated, ResourcePermission]
-    select_related: tuple[str, ...] = ()
+    no_conflict_actions = ("reveal",)
     reveal_key = ""
     ordering_fields = ["id", "created_at"]
 
-    def get_queryset(self):
-        qs = super().get_queryset()
-        return qs.select_related(*self.select_related) if self.select_related else qs
+    def scope_action(self) -> str:
+        return "view" if self.action == "reveal" else super().scope_action()
 
     def input(self, request, partial: bool) -> tuple[dict, str]:
         ser = self.get_serializer(data=request.data, partial=partial)
@@ -90,12 +94,9 @@ class ScopedPeopleViewSet(ScopedViewSet):
         return data, reason
 
     def output(self, obj, warnings: list[str] | None = None, code: int = status.HTTP_200_OK) -> Response:
-        obj = (self.queryset.model.objects.for_user(self.request.user, "view")
-               .select_related(*self.select_related).get(pk=obj.pk))
-        body = dict(self.get_serializer(obj).data)
-        if warnings is not None:
-            body["warnings"] = warnings
-        return Response(body, status=code)
+        obj = self.queryset.get(pk=obj.pk)
+        obj.warnings = warnings or []
+        return Response(self.get_serializer(obj).data, status=code)
 
     def do_create(self, user, data: dict, reason: str) -> tuple[Any, list[str]]:
         raise NotImplementedError
@@ -114,28 +115,36 @@ class ScopedPeopleViewSet(ScopedViewSet):
         obj, warnings = self.do_update(request.user, obj, data, reason)
         return self.output(obj, warnings)
 
-    @extend_schema(request=RevealSerializer, responses=RevealResultSerializer)
-    @action(detail=True, methods=["post"], serializer_class=RevealSerializer)
+    def get_serializer_class(self):
+        return reveal_serializer(self.reveal_key) if self.action == "reveal" else super().get_serializer_class()
+
+    @extend_schema(responses=RevealResultSerializer)
+    @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         """完整值: needs the "view full PI" permission and a reason; logged as ``view_full_pi``."""
-        ser = RevealSerializer(data=request.data)
+        ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         value = identity.reveal(request.user, self.reveal_key, pk, ser.validated_data["field"],
                                 ser.validated_data["reason"])
         return Response({"field": ser.validated_data["field"], "value": value})
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(Serializer):
+    """Create needs name, ID number and region (PATCH any subset); the services check checksums and scope."""
+
     id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(write_only=True, required=False, max_length=50)
+    name = serializers.CharField(write_only=True, max_length=50, label="姓名")
     name_masked = serializers.CharField(read_only=True)
-    id_number = serializers.CharField(write_only=True, required=False, max_length=30,
+    id_number = serializers.CharField(write_only=True, max_length=18, trim_whitespace=False,
+                                      validators=[ID_NUMBER_FORMAT], label="身份证号",
                                       help_text="18 位身份证号，只写；响应中只有 id_number_masked")
     id_number_masked = serializers.CharField(read_only=True)
-    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20,
+                                  trim_whitespace=False, validators=[PHONE_FORMAT], label="电话")
     phone_masked = serializers.CharField(read_only=True)
     sex = serializers.ChoiceField(choices=SEX, required=False, allow_blank=True)
-    region = serializers.CharField(source="region_id", required=False, max_length=12, help_text="12 位区划代码")
+    region = serializers.CharField(source="region_id", max_length=12, trim_whitespace=False,
+                                   validators=[REGION_FORMAT], label="区划", help_text="12 位区划代码，须在您的管辖范围内")
     region_name = serializers.CharField(source="region.name", read_only=True)
     # ClassVar so a subclass may drop them with ``= None`` (DRF's way; practitioners have no address).
     address: ClassVar[serializers.CharField | None] = serializers.CharField(
@@ -144,6 +153,8 @@ class PersonSerializer(serializers.Serializer):
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True, default=list,
+                                     help_text="保存时的提示（如性别与身份证号不符）；读取时为空")
 
     def get_address_masked(self, obj) -> str:
         return mask.mask_address(obj.address)
@@ -156,8 +167,8 @@ class ElderlySerializer(PersonSerializer):
     special_family = serializers.BooleanField(required=False)
     disability = serializers.ChoiceField(choices=Disability.choices, required=False)
     registered_on = serializers.DateField(required=False, allow_null=True)
-    died_on = serializers.DateField(read_only=True)
-    moved_out_on = serializers.DateField(read_only=True)
+    died_on = serializers.DateField(read_only=True, allow_null=True)
+    moved_out_on = serializers.DateField(read_only=True, allow_null=True)
     is_active = serializers.BooleanField(read_only=True)
 
     def get_age(self, obj) -> int | None:
@@ -166,10 +177,10 @@ class ElderlySerializer(PersonSerializer):
 
 class InfantSerializer(PersonSerializer):
     age_months = serializers.SerializerMethodField()
-    guardian_name = serializers.CharField(write_only=True, required=False, max_length=50)
+    guardian_name = serializers.CharField(write_only=True, max_length=50, label="监护人姓名")
     guardian_name_masked = serializers.SerializerMethodField()
     guardian_relation = serializers.CharField(required=False, allow_blank=True, max_length=10)
-    moved_out_on = serializers.DateField(read_only=True)
+    moved_out_on = serializers.DateField(read_only=True, allow_null=True)
 
     def get_age_months(self, obj) -> int | None:
         return age_months(obj.birth_date)
@@ -179,10 +190,9 @@ class InfantSerializer(PersonSerializer):
 
 
 class ElderlyViewSet(ScopedPeopleViewSet):
-    queryset = ElderlyPerson.objects.all()
+    queryset = ElderlyPerson.objects.select_related("region")
     serializer_class = ElderlySerializer
-    filterset_class = ElderlyFilter
-    select_related = ("region",)
+    filterset_class = ElderlyAPIFilter
     reveal_key = "elderly"
     ordering_fields = ["id", "created_at", "registered_on", "birth_date"]
 
@@ -194,10 +204,9 @@ class ElderlyViewSet(ScopedPeopleViewSet):
 
 
 class InfantViewSet(ScopedPeopleViewSet):
-    queryset = Infant.objects.all()
+    queryset = Infant.objects.select_related("region")
     serializer_class = InfantSerializer
-    filterset_class = InfantFilter
-    select_related = ("region",)
+    filterset_class = InfantAPIFilter
     reveal_key = "infant"
     ordering_fields = ["id", "created_at", "birth_date"]
 
@@ -217,8 +226,8 @@ class InfantViewSet(ScopedPeopleViewSet):
 # --- 入住 / 入托 ----------------------------------------------------------------------------------
 
 class StayFilter(django_filters.FilterSet):
-    institution = django_filters.NumberFilter(field_name="institution_id", label="机构")
-    active = django_filters.BooleanFilter(method="filter_active", label="在住/在托")
+    institution = IntegerFilter(field_name="institution_id", label="机构")
+    active = BooleanFilter(method="filter_active", label="在住/在托")
 
     def filter_active(self, qs, name, value):
         open_q = Q(ended_on__isnull=True)
@@ -226,7 +235,7 @@ class StayFilter(django_filters.FilterSet):
 
 
 class ResidenceFilter(StayFilter):
-    person = django_filters.NumberFilter(field_name="person_id", label="老年人")
+    person = IntegerFilter(field_name="person_id", label="老年人")
 
     class Meta:
         model = Residence
@@ -234,127 +243,115 @@ class ResidenceFilter(StayFilter):
 
 
 class EnrolmentFilter(StayFilter):
-    infant = django_filters.NumberFilter(field_name="infant_id", label="婴幼儿")
+    infant = IntegerFilter(field_name="infant_id", label="婴幼儿")
 
     class Meta:
         model = Enrolment
         fields: list[str] = []
 
 
-class ResidenceSerializer(serializers.Serializer):
+class ResidenceSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
-    person = serializers.IntegerField(source="person_id", required=False)
+    person = ScopedPrimaryKeyRelatedField(queryset=ElderlyPerson.objects.all(), scope_action="change", label="老年人")
     person_name_masked = serializers.CharField(source="person.name_masked", read_only=True)
-    institution = serializers.IntegerField(source="institution_id", required=False)
+    institution = ScopedPrimaryKeyRelatedField(queryset=Institution.objects.all(), label="机构")
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
-    bed_type = serializers.ChoiceField(choices=BedType.choices, required=False)
-    started_on = serializers.DateField(required=False)
-    ended_on = serializers.DateField(required=False, allow_null=True)
+    bed_type = serializers.ChoiceField(choices=BedType.choices, required=False, default=BedType.ORDINARY)
+    started_on = serializers.DateField(label="入住日期")
+    ended_on = serializers.DateField(read_only=True, allow_null=True)
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
 
 
-class EnrolmentSerializer(serializers.Serializer):
+class EnrolmentSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
-    infant = serializers.IntegerField(source="infant_id", required=False)
+    infant = ScopedPrimaryKeyRelatedField(queryset=Infant.objects.all(), scope_action="change", label="婴幼儿")
     infant_name_masked = serializers.CharField(source="infant.name_masked", read_only=True)
-    childcare_class = serializers.IntegerField(source="childcare_class_id", required=False)
+    childcare_class = ScopedPrimaryKeyRelatedField(queryset=ChildcareClass.objects.all(), scope_through="institution",
+                                                   label="班级")
     class_name = serializers.CharField(source="childcare_class.name", read_only=True)
     institution = serializers.IntegerField(source="institution_id", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
-    started_on = serializers.DateField(required=False)
-    ended_on = serializers.DateField(required=False, allow_null=True)
+    started_on = serializers.DateField(label="入托日期")
+    ended_on = serializers.DateField(read_only=True, allow_null=True)
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
 
 
+class StayEndSerializer(Serializer):
+    """离院/离托: the only change a stay takes; its other facts may be resent unchanged, never changed."""
+
+    ended_on = serializers.DateField(label="结束日期", help_text="离开的日期（当天起不再占用床位/托位）")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
 class StayViewSet(ScopedViewSet):
-    """Create = 入住/入托 through the rules; update may only set the end date (离院/离托)."""
+    """Create = 入住/入托 through the rules; PATCH only sets the end date (离院/离托)."""
 
     queryset: QuerySet[Residence | Enrolment]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [IsAuthenticated, ResourcePermission]
-    select_related: tuple[str, ...] = ()
-    fixed_fields: tuple[str, ...] = ()
     ordering_fields = ["id", "started_on", "ended_on"]
     ordering = ["id"]
+    fixed_fields: tuple[str, ...] = ()
 
-    def get_queryset(self):
-        return super().get_queryset().select_related(*self.select_related)
+    def get_serializer_class(self):
+        return StayEndSerializer if self.action == "partial_update" else super().get_serializer_class()
 
-    def validated(self, request, partial: bool) -> dict:
-        ser = self.get_serializer(data=request.data, partial=partial)
+    def validated(self, request) -> dict:
+        ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return dict(ser.validated_data)
 
     def output(self, obj, code=status.HTTP_200_OK) -> Response:
-        obj = (self.queryset.model.objects.for_user(self.request.user, "view")
-               .select_related(*self.select_related).get(pk=obj.pk))
-        return Response(self.get_serializer(obj).data, status=code)
+        return Response(super().get_serializer_class()(self.queryset.get(pk=obj.pk)).data, status=code)
 
-    def update(self, request, *args, **kwargs):
+    def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        data = self.validated(request, partial=True)
-        errors = {}
-        for f in self.fixed_fields:
-            attr = self.get_serializer().fields[f].source
-            if attr in data and data[attr] != getattr(obj, attr):
-                errors[f] = ["只能修改结束日期（ended_on），其他信息请结束后重新办理"]
+        ser = self.get_serializer(data=request.data)
+        errors = {} if ser.is_valid() else dict(ser.errors)
+        if isinstance(request.data, dict):  # the stay's other facts may be resent, but not changed
+            current = super().get_serializer_class()(obj).data
+            for f in self.fixed_fields:
+                if f in request.data and str(request.data[f]) != str(current[f]):
+                    errors[f] = ["只能修改结束日期（ended_on），其他信息请结束后重新办理"]
         if errors:
             raise exceptions.ValidationError(errors)
-        if data.get("ended_on") is None:
-            raise exceptions.ValidationError({"ended_on": ["请填写结束日期"]})
-        self.end(request.user, obj, data["ended_on"], data.get("reason", ""))
+        self.end(request.user, obj, ser.validated_data["ended_on"], ser.validated_data["reason"])
         return self.output(obj)
 
     def end(self, user, obj, on, reason):
         raise NotImplementedError
 
 
+@extend_schema_view(partial_update=extend_schema(request=StayEndSerializer, responses=ResidenceSerializer))
 class ResidenceViewSet(StayViewSet):
-    queryset = Residence.objects.all()
+    queryset = Residence.objects.select_related("person", "institution")
     serializer_class = ResidenceSerializer
     filterset_class = ResidenceFilter
-    select_related = ("person", "institution")
     fixed_fields = ("person", "institution", "bed_type", "started_on")
 
     def create(self, request, *args, **kwargs):
-        data = self.validated(request, partial=False)
-        missing = {f: ["该字段是必填项。"] for f, a in (("person", "person_id"), ("institution", "institution_id"),
-                                                    ("started_on", "started_on")) if data.get(a) is None}
-        if missing:
-            raise exceptions.ValidationError(missing)
-        person = ElderlyPerson.objects.for_user(request.user, "change").filter(pk=data["person_id"]).first()
-        if person is None:
-            raise exceptions.ValidationError({"person": ["老年人不存在或不在您的管辖范围内"]})
-        res = services.admit(request.user, person, data["institution_id"], data.get("bed_type") or BedType.ORDINARY,
-                             data["started_on"], data.get("reason", ""))
+        data = self.validated(request)
+        res = services.admit(request.user, data["person"], data["institution"], data["bed_type"], data["started_on"],
+                             data.get("reason", ""))
         return self.output(res, status.HTTP_201_CREATED)
 
     def end(self, user, obj, on, reason):
         services.discharge(user, obj, on, reason)
 
 
+@extend_schema_view(partial_update=extend_schema(request=StayEndSerializer, responses=EnrolmentSerializer))
 class EnrolmentViewSet(StayViewSet):
-    queryset = Enrolment.objects.all()
+    queryset = Enrolment.objects.select_related("infant", "institution", "childcare_class")
     serializer_class = EnrolmentSerializer
     filterset_class = EnrolmentFilter
-    select_related = ("infant", "institution", "childcare_class")
     fixed_fields = ("infant", "childcare_class", "started_on")
 
     def create(self, request, *args, **kwargs):
-        data = self.validated(request, partial=False)
-        missing = {f: ["该字段是必填项。"] for f, a in (("infant", "infant_id"), ("childcare_class", "childcare_class_id"),
-                                                    ("started_on", "started_on")) if data.get(a) is None}
-        if missing:
-            raise exceptions.ValidationError(missing)
-        infant = Infant.objects.for_user(request.user, "change").filter(pk=data["infant_id"]).first()
-        if infant is None:
-            raise exceptions.ValidationError({"infant": ["婴幼儿不存在或不在您的管辖范围内"]})
-        klass = ChildcareClass.objects.for_user(request.user, "view").filter(pk=data["childcare_class_id"]).first()
-        if klass is None:
-            raise exceptions.ValidationError({"childcare_class": ["班级不存在或不在您的管辖范围内"]})
-        e = services.enrol(request.user, infant, klass, data["started_on"], data.get("reason", ""))
+        data = self.validated(request)
+        e = services.enrol(request.user, data["infant"], data["childcare_class"], data["started_on"],
+                           data.get("reason", ""))
         return self.output(e, status.HTTP_201_CREATED)
 
     def end(self, user, obj, on, reason):

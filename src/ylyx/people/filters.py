@@ -8,6 +8,7 @@ becomes a code-prefix range.
 from __future__ import annotations
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from ylyx.core.scoping import prefix_q
@@ -57,6 +58,8 @@ class AreaFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
+        if not isinstance(self.filters["area"], django_filters.ChoiceFilter):
+            return  # the API's free code (api_area)
         user = getattr(request, "user", None)
         scope = getattr(user, "region_prefix", "") if user is not None else ""
         choices = []
@@ -70,6 +73,13 @@ class AreaFilterSet(django_filters.FilterSet):
         if region is None:
             return qs.none()
         return qs.filter(prefix_q(qs.model.scope_region_field, region.prefix))
+
+
+def api_area() -> django_filters.CharFilter:
+    """The API's ``area``: any 12-digit code (the rows are already scoped, so a code outside the user's
+    region matches nothing) instead of the page's list of the user's counties and towns."""
+    return django_filters.CharFilter(label="区划", method="filter_area", help_text="12 位区划代码，含其下级区划",
+                                     validators=[RegexValidator(r"^[0-9]{12}$", "区划代码应为 12 位数字")])
 
 
 def _yes_no(qs, expr, value):
@@ -153,3 +163,11 @@ class InfantFilter(AreaFilterSet):
 
     def filter_status(self, qs, name, value):
         return qs.filter(moved_out_on__isnull=value == "active")
+
+
+class ElderlyAPIFilter(ElderlyFilter):
+    area = api_area()
+
+
+class InfantAPIFilter(InfantFilter):
+    area = api_area()

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ylyx.audit.services import record
+from ylyx.core.errors import Conflict
 from ylyx.core.permissions import Action, Resource, allows
 from ylyx.core.scoping import ensure_in_scope
 from ylyx.institutions import rules
@@ -311,7 +312,7 @@ def enrol(user: Any, infant: Infant, childcare_class: ChildcareClass, on: Any, r
         errors.raise_if_any()
         assert klass is not None and infant.birth_date is not None  # no errors: class found, birth date known
         if Enrolment.objects.filter(_open_after(on), infant=infant).exists():
-            raise ValidationError(["该婴幼儿已在托，请先办理离托"])
+            raise Conflict(["该婴幼儿已在托，请先办理离托"])
         refusals = rules.check_enrolment(rules.EnrolmentCheck(
             birth_date=infant.birth_date, on=on, class_type=klass.class_type, class_places=klass.places,
             enrolled=Enrolment.objects.filter(_open_after(on), childcare_class=klass).count(),

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the request id is set for everything below, including the 500 page and its log line.
+    "ylyx.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ylyx.imports.middleware.PrivateUploadMiddleware",
@@ -62,7 +64,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "ylyx.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -282,13 +283,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies only (form encodings cannot say null); Excel uploads take multipart on their own view.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "ylyx.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ylyx.generic.schema.ScopedAutoSchema",
     "EXCEPTION_HANDLER": "ylyx.core.pagination.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -296,19 +299,28 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Region-scoped registry, indicators and supervision for elderly care and childcare.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields are never asked for, write-only ones
+    # (ID numbers, names, phones) never promised in a response.
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "InstitutionStatusEnum": "ylyx.institutions.models.Status",
         "FilingStatusEnum": "ylyx.institutions.models.FilingStatus",
         "InspectionOutcomeEnum": "ylyx.supervision.models.Outcome",
         "ComplaintOutcomeEnum": "ylyx.supervision.models.ComplaintOutcome",
+        "IndicatorStatusEnum": "ylyx.indicators.api.STATUSES",
+        "ImportBatchStatusEnum": "ylyx.imports.models.Status",
+        "ReportedValueStatusEnum": "ylyx.indicators.models.ReportedStatus",
     },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Every record carries the request id (X-Request-ID), so a 500 page's id finds its traceback in the log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ylyx.core.middleware.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
+from ylyx.core.filters import IntegerFilter
 from ylyx.institutions.models import Institution
-from ylyx.people.filters import ALL, YES_NO, AreaFilterSet
+from ylyx.people.filters import ALL, YES_NO, AreaFilterSet, api_area
 from ylyx.people.identity import today
 
 from .models import Certificate, Practitioner, PractitionerRole, TrainingRecord
@@ -33,8 +34,7 @@ class PractitionerFilter(AreaFilterSet):
     institution = django_filters.ModelChoiceFilter(label="机构", queryset=Institution.objects.none(), empty_label=ALL)
     certified = django_filters.ChoiceFilter(label="持有效证书", choices=YES_NO, empty_label=ALL,
                                             method="filter_certified")
-    trained_year = django_filters.NumberFilter(label="培训年度", method="filter_trained_year", min_value=1990,
-                                               max_value=2100)
+    trained_year = IntegerFilter(label="培训年度", method="filter_trained_year", min_value=1990, max_value=2100)
 
     class Meta:
         model = Practitioner
@@ -43,8 +43,9 @@ class PractitionerFilter(AreaFilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
         user = getattr(request, "user", None)
-        self.filters["institution"].queryset = (Institution.objects.for_user(user, "view").order_by("name")
-                                                if user is not None else Institution.objects.none())
+        if isinstance(self.filters["institution"], django_filters.ModelChoiceFilter):
+            self.filters["institution"].queryset = (Institution.objects.for_user(user, "view").order_by("name")
+                                                    if user is not None else Institution.objects.none())
 
     def filter_certified(self, qs, name, value):
         expr = has_valid_certificate()
@@ -53,3 +54,10 @@ class PractitionerFilter(AreaFilterSet):
     def filter_trained_year(self, qs, name, value):
         return qs.filter(Exists(TrainingRecord.objects.unscoped(OUTER).filter(practitioner=OuterRef("pk"),
                                                               completed_on__year=int(value))))
+
+
+class PractitionerAPIFilter(PractitionerFilter):
+    """Ids and codes instead of the page's lists: the rows are scoped, so an unknown one matches nothing."""
+
+    area = api_area()
+    institution = IntegerFilter(label="机构", field_name="institution_id")

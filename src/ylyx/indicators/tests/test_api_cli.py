@@ -87,7 +87,7 @@ def test_reported_values_workflow_over_the_api(users, plan, tree):
     assert city.post(f"/api/reported-values/{rid}/approve/").json()["status"] == "approved"
     assert city.post(f"/api/reported-values/{rid}/publish/").json()["status"] == "published"
     resp = county.patch(f"/api/reported-values/{rid}/", {"value": 1}, format="json")
-    assert resp.status_code == 400
+    assert resp.status_code == 409 and "已发布" in resp.json()["non_field_errors"][0]  # the state forbids it
     assert ReportedValue.objects.get(pk=rid).value == 93
 
 

@@ -156,8 +156,8 @@ def test_filing_transitions_api(api, officer, elder):
     assert c.get(f"{BASE}{elder.pk}/filing/").status_code == 404
     assert c.post(url, {"status": "received"}, format="json").status_code == 400  # nothing submitted yet
     assert c.post(url, {"status": "submitted", "on": "2024-04-01"}, format="json").status_code == 200
-    resp = c.post(url, {"status": "filed", "on": "2024-04-02"}, format="json")
-    assert resp.status_code == 400 and "不能变更为“已备案”" in resp.json()["status"][0]
+    resp = c.post(url, {"status": "filed", "on": "2024-04-02"}, format="json")  # not from 已提交: a conflict
+    assert resp.status_code == 409 and "不能变更为“已备案”" in resp.json()["status"][0]
     resp = c.post(url, {"status": "returned", "on": "2024-04-02"}, format="json")
     assert resp.status_code == 400 and "退回理由" in resp.json()["reason"][0]
     assert c.post(url, {"status": "received", "on": "2024-04-02"}, format="json").status_code == 200

@@ -67,12 +67,14 @@ def test_update_through_service_and_other_county_is_404(tree, users, linhe_perso
                 content_type="application/json")
     assert r.status_code == 200 and r.json()["living_situation"] == "alone"
     assert AuditEvent.objects.filter(event_type="update", object_id=str(linhe_person.pk)).exists()
-    for method in (c.get, c.patch, c.put):
+    for method in (c.get, c.patch):
         r = method(f"/api/elderly/{wuyuan_person.pk}/", {"living_situation": "alone"},
                    content_type="application/json")
         assert r.status_code == 404
     wuyuan_person.refresh_from_db()
     assert wuyuan_person.living_situation == "with_family"
+    # Changes are PATCHes (the ID number is never re-sent), and records are not deleted.
+    assert c.put(f"/api/elderly/{linhe_person.pk}/", {}, content_type="application/json").status_code == 405
     assert c.delete(f"/api/elderly/{linhe_person.pk}/").status_code == 405
 
 
