@@ -161,7 +161,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 
 class ExportRequestSerializer(serializers.Serializer):
-    resource = serializers.ChoiceField(choices=sorted(export_jobs.LIST_FOR_RESOURCE), required=False,
+    resource = serializers.ChoiceField(choices=export_jobs.EXPORT_RESOURCES, required=False,
                                        help_text="导出哪类记录；与 list 二选一")
     list = serializers.CharField(required=False, max_length=80, help_text="列表页面名称，如 people:elderly_list")
     filter = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,

@@ -54,6 +54,7 @@ LIST_FOR_RESOURCE = {
     "practitioner": "workforce:list",
     "audit": "audit:list",
 }
+EXPORT_RESOURCES = sorted(LIST_FOR_RESOURCE)  # the API's choices, named ExportResourceEnum in the schema
 DROPPED_PARAMS = ("export", "page")
 MAX_QUERYSTRING = 2000
 MIN_REASON = 4

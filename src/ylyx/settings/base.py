@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
         "IndicatorStatusEnum": "ylyx.indicators.api.STATUSES",
         "ImportBatchStatusEnum": "ylyx.imports.models.Status",
         "ReportedValueStatusEnum": "ylyx.indicators.models.ReportedStatus",
+        "ImportResourceEnum": "ylyx.imports.models.Resource",
+        "ExportResourceEnum": "ylyx.imports.export_jobs.EXPORT_RESOURCES",
     },
 }
 
