@@ -73,7 +73,18 @@ def unscoped_reads(source: str, scoped: set[str], plain: set[str]) -> list[tuple
 
 
 def _is_viewset_template(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """``queryset = Model.objects...`` directly in a class body: the template ScopedViewSet scopes."""
+    """``queryset = Model.objects...`` directly in a class body (the template ScopedViewSet scopes), or the
+    ``queryset=`` of a ``Scoped…Field`` (the base its ``get_queryset`` narrows with ``for_user``)."""
+    cur = node
+    while cur in parents and not isinstance(parents[cur], ast.keyword | ast.Assign | ast.ClassDef | ast.FunctionDef):
+        cur = parents[cur]
+    kw = parents.get(cur)
+    if isinstance(kw, ast.keyword) and kw.arg == "queryset":
+        call = parents.get(kw)
+        func = call.func if isinstance(call, ast.Call) else None
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name.startswith("Scoped"):
+            return True
     cur = node
     while cur in parents and not isinstance(parents[cur], ast.Assign | ast.AnnAssign | ast.ClassDef | ast.FunctionDef):
         cur = parents[cur]

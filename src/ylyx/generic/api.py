@@ -202,7 +202,8 @@ class ScopedRelatedField:
             return qs.for_user(user, self.scope_action)
         parent = qs.model._meta.get_field(self.scope_through).related_model
         visible = parent.objects.for_user(user, self.scope_action).values("pk")
-        return qs.filter(**{f"{self.scope_through}__in": visible})
+        return qs.unscoped("narrowed to records whose parent the user may see").filter(
+            **{f"{self.scope_through}__in": visible})
 
     def fail(self, key: str, **kwargs: Any):
         label = self.label or "所选记录"  # type: ignore[attr-defined]

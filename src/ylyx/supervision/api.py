@@ -69,7 +69,6 @@ class SupervisionViewSet(ScopedViewSet):
     creating uses "add"."""
 
     http_method_names = ["get", "post", "head", "options"]
-    select: tuple[str, ...] = ()
 
     def get_queryset(self):
         model = self.queryset.model
@@ -78,8 +77,7 @@ class SupervisionViewSet(ScopedViewSet):
         act = "add" if self.action == "create" else "view"
         if not allows(self.request.user.role, resource_of(model), "view"):
             raise exceptions.PermissionDenied("无权查看")
-        qs = model.objects.for_user(self.request.user, act)
-        return qs.select_related(*self.select) if self.select else qs
+        return self.queryset.all().for_user(self.request.user, act)
 
     def create(self, request, *args, **kwargs):
         if not allows(request.user.role, resource_of(self.queryset.model), "add"):
@@ -114,11 +112,10 @@ class InspectionPlanSerializer(serializers.ModelSerializer):
 class PlanViewSet(SupervisionViewSet):
     """年度抽查计划."""
 
-    queryset = InspectionPlan.objects.all()
+    queryset = InspectionPlan.objects.select_related("region")
     serializer_class = InspectionPlanSerializer
     filterset_class = PlanFilter
     ordering = ["-year", "id"]
-    select = ("region",)
 
 
 class InspectionTaskSerializer(serializers.ModelSerializer):
@@ -150,10 +147,9 @@ class DrawInput(serializers.Serializer):
 class TaskViewSet(SupervisionViewSet):
     """抽查任务: commit (freeze pools, publish the seed's SHA-256), draw (reveal, compute), the public document."""
 
-    queryset = InspectionTask.objects.all()
+    queryset = InspectionTask.objects.select_related("plan")
     serializer_class = InspectionTaskSerializer
     ordering = ["-id"]
-    select = ("plan",)
 
     @extend_schema(request=None, responses=InspectionTaskSerializer, summary="冻结名录并公布种子承诺值")
     @action(detail=True, methods=["post"])
@@ -239,11 +235,10 @@ class InspectionSerializer(serializers.ModelSerializer):
 class InspectionViewSet(SupervisionViewSet):
     """检查: record checklist items, complete (rectification, deadlines, credit), publish."""
 
-    queryset = Inspection.objects.all()
+    queryset = Inspection.objects.select_related("institution")
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilter
     ordering = ["-id"]
-    select = ("institution",)
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
@@ -297,11 +292,10 @@ class ReportInput(serializers.Serializer):
 class RectificationViewSet(SupervisionViewSet):
     """整改: the institution reports; a re-inspection closes."""
 
-    queryset = Rectification.objects.all()
+    queryset = Rectification.objects.select_related("institution")
     serializer_class = RectificationSerializer
     filterset_class = RectificationFilter
     ordering = ["deadline", "id"]
-    select = ("institution",)
 
     def create(self, request, *args, **kwargs):
         raise exceptions.MethodNotAllowed("POST", "整改由检查发现的问题产生")
@@ -371,12 +365,11 @@ class CreditListSerializer(serializers.ModelSerializer):
 class CreditListViewSet(SupervisionViewSet):
     """红黑名单."""
 
-    queryset = CreditListEntry.objects.all()
+    queryset = CreditListEntry.objects.select_related("institution", "practitioner")
     serializer_class = CreditListSerializer
     filterset_class = CreditListFilter
     http_method_names = ["get", "head", "options"]
     ordering = ["-entered_on", "-id"]
-    select = ("institution", "practitioner")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -473,11 +466,10 @@ class CloseIncidentInput(serializers.Serializer):
 class IncidentViewSet(SupervisionViewSet):
     """突发事件: report, log the response, close."""
 
-    queryset = Incident.objects.all()
+    queryset = Incident.objects.select_related("institution")
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     ordering = ["-reported_at", "-id"]
-    select = ("institution",)
 
     @extend_schema(request=LogInput, responses=IncidentSerializer, summary="记录处置情况")
     @action(detail=True, methods=["post"])
