@@ -45,8 +45,18 @@ def schema():
 def test_committed_schema_is_the_generated_one(tmp_path):
     out = tmp_path / "openapi.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
-    generated = out.read_text(encoding="utf-8").splitlines()
-    committed = SCHEMA_FILE.read_text(encoding="utf-8").splitlines()
+    # Integer bounds of some model fields follow the database (SQLite's 64-bit, PostgreSQL's column types);
+    # the committed file is generated on SQLite, so those two kinds of line are compared on SQLite only.
+    from django.db import connection
+
+    def lines(text: str) -> list[str]:
+        keep = text.splitlines()
+        if connection.vendor != "sqlite":
+            keep = [x for x in keep if not x.strip().startswith(("maximum:", "format: int64", "format: int32"))]
+        return keep
+
+    generated = lines(out.read_text(encoding="utf-8"))
+    committed = lines(SCHEMA_FILE.read_text(encoding="utf-8"))
     diff = list(difflib.unified_diff(committed, generated, "docs/openapi.yaml", "generated", lineterm="", n=1))
     assert not diff, ("docs/openapi.yaml is out of date: run `make schema` and commit the result.\n"
                       + "\n".join(diff[:40]))
