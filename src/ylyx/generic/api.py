@@ -17,6 +17,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from ylyx.core.permissions import Action, allows
+from ylyx.core.scoping import ScopedQuerySet
 
 ACTION_FOR_METHOD: dict[str, Action] = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                      "PATCH": "change", "DELETE": "delete"}
@@ -135,6 +136,7 @@ class ScopedViewSet(viewsets.ModelViewSet):
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     lookup_value_regex = ID_PATTERN
+    queryset: ScopedQuerySet  # each viewset's own, with its joins; never evaluated unscoped
 
     def scope_action(self) -> str:
         """The ``for_user`` action a request needs: view for reads, add for create, change for other writes."""
@@ -148,7 +150,11 @@ class ScopedViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no rows
             return self.queryset.none()
-        return self.queryset.all().for_user(self.request.user, self.scope_action())
+        return self.scoped(self.scope_action())
+
+    def scoped(self, action: Action = "view") -> ScopedQuerySet:
+        """The viewset's rows the user may ``action``; also for re-reading a row just written."""
+        return self.queryset.all().for_user(self.request.user, action)
 
     def create(self, request, *args, **kwargs):
 

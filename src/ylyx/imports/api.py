@@ -194,7 +194,7 @@ class ExportJobViewSet(ScopedViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset.none()
         # approve, reject and download act on jobs the caller may see; export_jobs checks who may do what
-        qs = self.queryset.all().for_user(self.request.user, "view")
+        qs = self.scoped("view")
         return qs.filter(requester=self.request.user) if self.action == "list" else qs
 
     @extend_schema(request=ExportRequestSerializer, responses={201: ExportJobSerializer})

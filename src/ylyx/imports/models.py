@@ -51,9 +51,11 @@ def importable_resources(user: Any) -> list[str]:
     return [r.value for r in Resource if allows(user.role, as_resource(r.value), "import")]
 
 
-class ImportBatchQuerySet(models.QuerySet):
+class ImportBatchQuerySet(ScopedQuerySet):
     def for_user(self, user: Any, action: Action = "view") -> ImportBatchQuerySet:
         """Batches of resources the user may import, uploaded from inside the user's region subtree."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
         resources = importable_resources(user)
         if not resources:
             return self.none()
@@ -63,8 +65,12 @@ class ImportBatchQuerySet(models.QuerySet):
         return self.filter(resource__in=resources).filter(prefix_q("region_id", prefix))
 
 
-class ImportBatch(models.Model):
-    scope_resource = ""  # several resources: ``for_user`` checks the role per batch resource
+class ImportBatchManager(ScopedManager.from_queryset(ImportBatchQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class ImportBatch(ScopedModel):
+    scope_resource = ""  # type: ignore[assignment]  # several resources: ``for_user`` checks the role per batch
     scope_region_field = "region_id"
 
     resource = models.CharField("导入内容", max_length=20, choices=Resource.choices, db_index=True)
@@ -97,7 +103,7 @@ class ImportBatch(models.Model):
     validated_at = models.DateTimeField("校验完成", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    objects = ImportBatchQuerySet.as_manager()
+    objects: ClassVar[ImportBatchManager] = ImportBatchManager()
 
     class Meta:
         verbose_name = verbose_name_plural = "导入批次"

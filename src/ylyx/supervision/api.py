@@ -77,7 +77,7 @@ class SupervisionViewSet(ScopedViewSet):
         act = "add" if self.action == "create" else "view"
         if not allows(self.request.user.role, resource_of(model), "view"):
             raise exceptions.PermissionDenied("无权查看")
-        return self.queryset.all().for_user(self.request.user, act)
+        return self.scoped(act)
 
     def create(self, request, *args, **kwargs):
         if not allows(request.user.role, resource_of(self.queryset.model), "add"):
