@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -65,6 +66,7 @@ def exception_handler(exc, context):
         response = drf_exception_handler(exc, context)
         if response is not None:
             response.status_code = status.HTTP_409_CONFLICT
+            response.data = flatten_errors(response.data)
         return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_detail(exc))
@@ -76,6 +78,8 @@ def exception_handler(exc, context):
         exc = exceptions.ParseError(detail="请求体格式错误，无法解析（接口接受 JSON）")
     response = drf_exception_handler(exc, context)
     if response is not None:
+        if isinstance(exc, exceptions.ValidationError):
+            response.data = flatten_errors(response.data)
         return response
     request = context.get("request")
     logger.error("API 未处理的异常：%s %s", getattr(request, "method", ""), getattr(request, "path", ""),
@@ -83,6 +87,29 @@ def exception_handler(exc, context):
     set_rollback()
     return Response({"detail": SERVER_ERROR, "request_id": current_request_id()},
                     status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def flatten_errors(data: Any) -> Any:
+    """Nested serializer errors as one level, ``{"items.0.result": ["…"]}``: the error shape the schema
+    declares (field → list of messages) holds for nested lists and dicts too."""
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, list[str]] = {}
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}" if key else str(k))
+        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            for i, v in enumerate(value):
+                if v:  # DRF puts {} for the valid items of a list
+                    walk(v, f"{key}.{i}" if key else str(i))
+        else:
+            out.setdefault(key or "non_field_errors", []).extend(
+                str(v) for v in (value if isinstance(value, list) else [value]))
+
+    walk(data, "")
+    return out
 
 
 def _detail(exc: DjangoValidationError):

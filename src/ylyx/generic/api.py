@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core import validators
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
@@ -129,12 +130,28 @@ class Serializer(StrictTypesMixin, NamedErrorsMixin, serializers.Serializer):
 class ModelSerializer(StrictTypesMixin, NamedErrorsMixin, serializers.ModelSerializer):
     """The API's model serializer base: JSON types as the schema states them, messages that name the field."""
 
+    def get_fields(self):
+        fields = super().get_fields()
+        # DRF drops ``allow_blank`` from read-only fields, so the schema would promise a choice where a
+        # blank-allowed model field (检查结论 before the inspection ends) answers "".
+        model = self.Meta.model
+        for name, field in fields.items():
+            if isinstance(field, serializers.ChoiceField) and field.read_only:
+                try:
+                    model_field = model._meta.get_field(field.source or name)  # source is set on bind
+                except FieldDoesNotExist:  # a property or a related path, not a model column
+                    continue
+                if getattr(model_field, "blank", False):
+                    field.allow_blank = True
+        return fields
 
-class ScopedViewSet(viewsets.ModelViewSet):
-    """Every API queryset is the viewset's own ``queryset`` (with its joins) narrowed by ``for_user``;
-    writes run in one transaction and are re-checked by the services."""
 
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+class ScopedReadViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every API queryset is the viewset's own ``queryset`` (with its joins) narrowed by ``for_user``.
+    Reads, plus whatever actions a subclass adds: for records that arise from a process (an inspection
+    from a draw), not from a POST to the list."""
+
+    http_method_names = ["get", "post", "head", "options"]
     lookup_value_regex = ID_PATTERN
     queryset: ScopedQuerySet  # each viewset's own, with its joins; never evaluated unscoped
 
@@ -156,8 +173,13 @@ class ScopedViewSet(viewsets.ModelViewSet):
         """The viewset's rows the user may ``action``; also for re-reading a row just written."""
         return self.queryset.all().for_user(self.request.user, action)
 
-    def create(self, request, *args, **kwargs):
 
+class ScopedViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedReadViewSet):
+    """A scoped viewset with writes; each runs in one transaction and is re-checked by the services."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
         if not allows(request.user.role, self.queryset.model.scope_resource, "add"):
             raise exceptions.PermissionDenied("无权新增此类记录")
         with transaction.atomic():

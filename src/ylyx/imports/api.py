@@ -12,7 +12,7 @@ after expiry).
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -135,7 +135,7 @@ class ImportBatchViewSet(ScopedViewSet):
         return Response({"detail": batch.message, **data}, status=status.HTTP_400_BAD_REQUEST)
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class ExportJobSerializer(ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     requester = serializers.CharField(source="requester.__str__", read_only=True)
     approver = serializers.SerializerMethodField()
@@ -160,7 +160,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return reverse("export-job-download", args=[job.pk]) if job.is_done else ""
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(Serializer):
     resource = serializers.ChoiceField(choices=export_jobs.EXPORT_RESOURCES, required=False,
                                        help_text="导出哪类记录；与 list 二选一")
     list = serializers.CharField(required=False, max_length=80, help_text="列表页面名称，如 people:elderly_list")
@@ -169,13 +169,20 @@ class ExportRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
                                    help_text="导出理由；导出个人信息时必填")
 
+    def validate_list(self, value: str) -> str:
+        try:
+            export_jobs.list_view_class(value)
+        except Http404:
+            raise serializers.ValidationError(f"没有名为“{value}”的列表页面") from None
+        return value
+
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("resource") and not attrs.get("list"):
             raise serializers.ValidationError({"resource": ["导出内容：请指定 resource 或 list"]})
         return attrs
 
 
-class ExportDecisionSerializer(serializers.Serializer):
+class ExportDecisionSerializer(Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
                                     help_text="审批意见；驳回时必填")
 
@@ -210,7 +217,7 @@ class ExportJobViewSet(ScopedViewSet):
     @action(detail=False, methods=["get"])
     def pending(self, request):
         """Requests waiting for the caller's approval (empty for roles without the approve right)."""
-        page = self.paginate_queryset(export_jobs.pending_for(request.user))
+        page = self.paginate_queryset(self.filter_queryset(export_jobs.pending_for(request.user)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _decide(self, request, approve: bool) -> Response:

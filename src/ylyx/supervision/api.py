@@ -13,19 +13,26 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ylyx.core.permissions import allows
-from ylyx.generic.api import ScopedViewSet
+from ylyx.generic.api import (
+    ModelSerializer,
+    RegionField,
+    ScopedPrimaryKeyRelatedField,
+    ScopedReadViewSet,
+    Serializer,
+)
 from ylyx.institutions.models import Institution
-from ylyx.regions.models import Region
 from ylyx.workforce.models import Practitioner
 
 from . import services
@@ -64,36 +71,38 @@ def resource_of(model: Any) -> str:
     return model.scope_resource
 
 
-class SupervisionViewSet(ScopedViewSet):
-    """Reads and the record's own actions use the "view" scope (each service re-checks its right);
-    creating uses "add"."""
+class SupervisionReadViewSet(ScopedReadViewSet):
+    """Reads and the record's own actions use the "view" scope (each service re-checks its right)."""
 
-    http_method_names = ["get", "post", "head", "options"]
+    def scope_action(self) -> str:
+        return "add" if self.action == "create" else "view"
 
     def get_queryset(self):
-        model = self.queryset.model
-        if getattr(self, "swagger_fake_view", False):
-            return model.objects.none()
-        act = "add" if self.action == "create" else "view"
-        if not allows(self.request.user.role, resource_of(model), "view"):
+        if not getattr(self, "swagger_fake_view", False) and not allows(
+                self.request.user.role, resource_of(self.queryset.model), "view"):
             raise exceptions.PermissionDenied("无权查看")
-        return self.scoped(act)
+        return super().get_queryset()
+
+    def respond(self, obj: Any, status: int = 200) -> Response:
+        return Response(self.get_serializer(obj).data, status=status)
+
+
+class SupervisionViewSet(mixins.CreateModelMixin, SupervisionReadViewSet):
+    """As the read viewset, and records created by a POST to the list (plans, complaints …) with "add"."""
 
     def create(self, request, *args, **kwargs):
         if not allows(request.user.role, resource_of(self.queryset.model), "add"):
             raise exceptions.PermissionDenied("无权新增此类记录")
-        return viewsets.ModelViewSet.create(self, request, *args, **kwargs)
-
-    def respond(self, obj: Any, status: int = 200) -> Response:
-        return Response(self.get_serializer(obj).data, status=status)
+        with transaction.atomic():
+            return super().create(request, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------------
 # plans and tasks
 
 
-class InspectionPlanSerializer(serializers.ModelSerializer):
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), label="实施区划")
+class InspectionPlanSerializer(ModelSerializer):
+    region = RegionField(label="实施区划")
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=["elder", "community", "childcare"]),
                                   required=False, label="抽查对象类别")
     weights = serializers.DictField(child=serializers.CharField(), required=False, label="信用等级权重")
@@ -104,6 +113,7 @@ class InspectionPlanSerializer(serializers.ModelSerializer):
                   "inspectors_per_target", "recuse_employer_region", "recuse_last_inspector", "force_new_months",
                   "force_complaint_days", "period_start", "period_end", "status", "checklist"]
         read_only_fields = ["status", "checklist"]
+        extra_kwargs = {"ratio": {"min_value": Decimal("0.0001"), "max_value": Decimal("1")}}
 
     def create(self, validated_data):
         return services.plan_create(self.context["request"].user, validated_data)
@@ -118,8 +128,8 @@ class PlanViewSet(SupervisionViewSet):
     ordering = ["-year", "id"]
 
 
-class InspectionTaskSerializer(serializers.ModelSerializer):
-    plan = serializers.PrimaryKeyRelatedField(queryset=InspectionPlan.objects.none(), label="抽查计划")
+class InspectionTaskSerializer(ModelSerializer):
+    plan = ScopedPrimaryKeyRelatedField(queryset=InspectionPlan.objects.all(), scope_action="change", label="抽查计划")
 
     class Meta:
         model = InspectionTask
@@ -129,18 +139,13 @@ class InspectionTaskSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "commitment", "committed_at", "targets_sha256", "inspectors_sha256",
                             "params_sha256", "seed", "witness", "drawn_at", "result_sha256"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-            self.fields["plan"].queryset = InspectionPlan.objects.for_user(request.user, "change")  # type: ignore[attr-defined]
 
     def create(self, validated_data):
         return services.task_create(self.context["request"].user, validated_data["plan"], validated_data["name"],
                                     validated_data.get("period_start"), validated_data.get("period_end"))
 
 
-class DrawInput(serializers.Serializer):
+class DrawInput(Serializer):
     witness = serializers.CharField(required=False, allow_blank=True, max_length=100, label="见证值")
 
 
@@ -172,7 +177,7 @@ class TaskViewSet(SupervisionViewSet):
         return Response(services.task_document(task))
 
 
-class InspectorSerializer(serializers.ModelSerializer):
+class InspectorSerializer(ModelSerializer):
     name = serializers.CharField(source="name_masked", read_only=True)
     domains = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -182,7 +187,7 @@ class InspectorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InspectorViewSet(SupervisionViewSet):
+class InspectorViewSet(SupervisionReadViewSet):
     """执法检查人员名录 (names masked; phone numbers never leave the platform)."""
 
     queryset = Inspector.objects.all()
@@ -195,27 +200,27 @@ class InspectorViewSet(SupervisionViewSet):
 # inspections
 
 
-class InspectionItemSerializer(serializers.Serializer):
+class InspectionItemSerializer(Serializer):
     code = serializers.CharField(max_length=20, label="检查项编号")
     result = serializers.ChoiceField(choices=ItemOutcome.choices, label="结果")
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, label="问题描述")
 
 
-class ItemsInput(serializers.Serializer):
+class ItemsInput(Serializer):
     items = InspectionItemSerializer(many=True)
 
 
-class CompleteInput(serializers.Serializer):
+class CompleteInput(Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, label="检查结论")
     inspected_on = serializers.DateField(required=False, allow_null=True, label="检查日期")
     summary = serializers.CharField(required=False, allow_blank=True, max_length=4000, label="检查情况")
 
 
-class PublishInput(serializers.Serializer):
+class PublishInput(Serializer):
     public_summary = serializers.CharField(max_length=2000, label="公示内容")
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     inspectors = serializers.SerializerMethodField()
 
@@ -232,7 +237,7 @@ class InspectionSerializer(serializers.ModelSerializer):
         return [a.inspector.code for a in obj.assignments.all()]
 
 
-class InspectionViewSet(SupervisionViewSet):
+class InspectionViewSet(SupervisionReadViewSet):
     """检查: record checklist items, complete (rectification, deadlines, credit), publish."""
 
     queryset = Inspection.objects.select_related("institution")
@@ -243,9 +248,6 @@ class InspectionViewSet(SupervisionViewSet):
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("assignments__inspector")
-
-    def create(self, request, *args, **kwargs):
-        raise exceptions.MethodNotAllowed("POST", "检查由抽取或复查安排产生")
 
     @extend_schema(request=ItemsInput, responses=InspectionSerializer, summary="填写检查项")
     @action(detail=True, methods=["post"])
@@ -273,7 +275,7 @@ class InspectionViewSet(SupervisionViewSet):
                                                         ser.validated_data["public_summary"]))
 
 
-class RectificationSerializer(serializers.ModelSerializer):
+class RectificationSerializer(ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
     class Meta:
@@ -284,21 +286,18 @@ class RectificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReportInput(serializers.Serializer):
+class ReportInput(Serializer):
     report_text = serializers.CharField(max_length=2000, label="整改情况")
     reported_on = serializers.DateField(required=False, allow_null=True, label="整改完成日期")
 
 
-class RectificationViewSet(SupervisionViewSet):
+class RectificationViewSet(SupervisionReadViewSet):
     """整改: the institution reports; a re-inspection closes."""
 
     queryset = Rectification.objects.select_related("institution")
     serializer_class = RectificationSerializer
     filterset_class = RectificationFilter
     ordering = ["deadline", "id"]
-
-    def create(self, request, *args, **kwargs):
-        raise exceptions.MethodNotAllowed("POST", "整改由检查发现的问题产生")
 
     @extend_schema(request=ReportInput, responses=RectificationSerializer, summary="报告整改情况")
     @action(detail=True, methods=["post"])
@@ -314,10 +313,10 @@ class RectificationViewSet(SupervisionViewSet):
 # credit
 
 
-class CreditEventSerializer(serializers.ModelSerializer):
-    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.none(), required=False,
+class CreditEventSerializer(ModelSerializer):
+    institution = ScopedPrimaryKeyRelatedField(queryset=Institution.objects.all(), required=False,
                                                      allow_null=True, label="机构")
-    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.none(), required=False,
+    practitioner = ScopedPrimaryKeyRelatedField(queryset=Practitioner.objects.all(), required=False,
                                                       allow_null=True, label="从业人员")
 
     class Meta:
@@ -326,12 +325,6 @@ class CreditEventSerializer(serializers.ModelSerializer):
                   "revoked"]
         read_only_fields = ["region", "label", "points", "source", "revoked"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-            self.fields["institution"].queryset = Institution.objects.for_user(request.user, "view")  # type: ignore[attr-defined]
-            self.fields["practitioner"].queryset = Practitioner.objects.for_user(request.user, "view")  # type: ignore[attr-defined]
 
     def validate(self, attrs):
         if bool(attrs.get("institution")) == bool(attrs.get("practitioner")):
@@ -352,7 +345,7 @@ class CreditEventViewSet(SupervisionViewSet):
     ordering = ["-on", "-id"]
 
 
-class CreditListSerializer(serializers.ModelSerializer):
+class CreditListSerializer(ModelSerializer):
     subject = serializers.CharField(source="subject_label", read_only=True)
 
     class Meta:
@@ -362,7 +355,7 @@ class CreditListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CreditListViewSet(SupervisionViewSet):
+class CreditListViewSet(SupervisionReadViewSet):
     """红黑名单."""
 
     queryset = CreditListEntry.objects.select_related("institution", "practitioner")
@@ -376,11 +369,10 @@ class CreditListViewSet(SupervisionViewSet):
 # complaints and incidents
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
-    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.none(), required=False,
+class ComplaintSerializer(ModelSerializer):
+    institution = ScopedPrimaryKeyRelatedField(queryset=Institution.objects.all(), required=False,
                                                      allow_null=True, label="被投诉机构")
-    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True,
-                                                label="承办区划（未指明机构时）")
+    region = RegionField(required=False, allow_null=True, label="承办区划（未指明机构时）")
     channel = serializers.ChoiceField(choices=Channel.choices, label="渠道")
     domain = serializers.ChoiceField(choices=Domain.choices, required=False, label="领域")
     complainant = serializers.CharField(source="complainant_masked", read_only=True)
@@ -396,17 +388,12 @@ class ComplaintSerializer(serializers.ModelSerializer):
         read_only_fields = ["number", "status", "due_on", "due_provisional", "outcome", "outcome_text", "closed_on",
                             "inspection"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-            self.fields["institution"].queryset = Institution.objects.for_user(request.user, "view")  # type: ignore[attr-defined]
 
     def create(self, validated_data):
         return services.complaint_intake(self.context["request"].user, validated_data)
 
 
-class CloseComplaintInput(serializers.Serializer):
+class CloseComplaintInput(Serializer):
     outcome = serializers.ChoiceField(choices=ComplaintOutcome.choices, label="核查结论")
     outcome_text = serializers.CharField(max_length=4000, label="处理结果")
     closed_on = serializers.DateField(required=False, allow_null=True, label="办结日期")
@@ -430,8 +417,8 @@ class ComplaintViewSet(SupervisionViewSet):
                                                      d.get("closed_on")))
 
 
-class IncidentSerializer(serializers.ModelSerializer):
-    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.none(), label="发生机构")
+class IncidentSerializer(ModelSerializer):
+    institution = ScopedPrimaryKeyRelatedField(queryset=Institution.objects.all(), label="发生机构")
     type = serializers.ChoiceField(choices=IncidentType.choices, label="事件类型")
     severity = serializers.ChoiceField(choices=IncidentSeverity.choices, label="事件等级")
     handling_hours = serializers.FloatField(read_only=True, allow_null=True)
@@ -444,21 +431,16 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = ["region", "reported_at", "status", "level", "escalated_at", "closed_at",
                             "closure_summary", "liability"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-            self.fields["institution"].queryset = Institution.objects.for_user(request.user, "view")  # type: ignore[attr-defined]
 
     def create(self, validated_data):
         return services.incident_report(self.context["request"].user, validated_data)
 
 
-class LogInput(serializers.Serializer):
+class LogInput(Serializer):
     text = serializers.CharField(max_length=2000, label="处置情况")
 
 
-class CloseIncidentInput(serializers.Serializer):
+class CloseIncidentInput(Serializer):
     closure_summary = serializers.CharField(max_length=4000, label="处置结果")
     liability = serializers.BooleanField(required=False, default=False, label="机构负有责任")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from ylyx.core.filters import IntegerFilter
+
 from .models import (
     Channel,
     Complaint,
@@ -34,7 +36,7 @@ def _choice(label, choices):
 
 
 class PlanFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label="年度")
+    year = IntegerFilter(label="年度", min_value=1990, max_value=2100)
     domain = _choice("领域", Domain.choices)
     status = _choice("状态", PlanStatus.choices)
 
@@ -47,8 +49,8 @@ class InspectionFilter(django_filters.FilterSet):
     status = _choice("状态", InspectionStatus.choices)
     kind = _choice("检查类型", InspectionKind.choices)
     outcome = _choice("结论", Outcome.choices)
-    year = django_filters.NumberFilter(label="检查年度", field_name="inspected_on", lookup_expr="year")
-    task = django_filters.NumberFilter(label="任务编号", field_name="task_id")
+    year = IntegerFilter(label="检查年度", field_name="inspected_on", lookup_expr="year", min_value=1990, max_value=2100)
+    task = IntegerFilter(label="任务编号", field_name="task_id")
 
     class Meta:
         model = Inspection
@@ -58,7 +60,7 @@ class InspectionFilter(django_filters.FilterSet):
 class RectificationFilter(django_filters.FilterSet):
     status = _choice("状态", RectificationStatus.choices)
     severity = _choice("严重程度", Severity.choices)
-    institution = django_filters.NumberFilter(label="机构编号", field_name="institution_id")
+    institution = IntegerFilter(label="机构编号", field_name="institution_id")
 
     class Meta:
         model = Rectification

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ylyx.audit.services import record
 from ylyx.core import crypto
+from ylyx.core.errors import Conflict
 from ylyx.core.permissions import Action, Resource, allows
 from ylyx.core.scoping import ensure_in_scope, prefix_q
 from ylyx.core.validators import validate_phone
@@ -113,6 +114,8 @@ def _require(user: Any, resource: Resource, action: Action, message: str = "无�
 
 def _raise(errors: Mapping[str, list[str]]) -> None:
     errors = {k: v for k, v in errors.items() if v}
+    if set(errors) == {"status"}:  # only the record's state stands in the way: the API answers 409
+        raise Conflict(errors)
     if errors:
         raise ValidationError(errors)
 
@@ -236,7 +239,7 @@ def plan_create(user: Any, data: Mapping[str, Any]) -> InspectionPlan:
 def plan_close(user: Any, plan: InspectionPlan, reason: str = "") -> InspectionPlan:
     plan = _lock(InspectionPlan, user, "change", plan)
     if plan.status == PlanStatus.CLOSED:
-        raise ValidationError({"status": ["计划已结束"]})
+        raise Conflict({"status": ["计划已结束"]})
     plan.status = PlanStatus.CLOSED
     plan.save(update_fields=["status", "updated_at"])
     record(user, "plan_close", plan, before={"status": PlanStatus.ACTIVE}, after={"status": plan.status},
@@ -427,17 +430,17 @@ def task_commit(user: Any, task: InspectionTask, on: dt.date | None = None, *, s
     _require(user, "inspection", "draw", "无权组织抽取")
     task = _lock(InspectionTask, user, "draw", task)
     if task.is_committed:
-        raise ValidationError({"commitment": ["该任务已公布种子承诺值，不能重新生成（每个任务只有一个承诺值）"]})
+        raise Conflict({"commitment": ["该任务已公布种子承诺值，不能重新生成（每个任务只有一个承诺值）"]})
     on = on or today()
     try:
         pools = build_pools(task.plan, on)
     except D.DrawError as exc:
         raise ValidationError({"plan": [str(exc)]}) from exc
     if not pools.targets:
-        raise ValidationError({"plan": ["检查对象名录为空：计划范围内没有符合类别的运营中机构"]})
+        raise Conflict({"plan": ["检查对象名录为空：计划范围内没有符合类别的运营中机构"]})
     per = task.plan.inspectors_per_target
     if len(pools.inspectors) < per:
-        raise ValidationError({"plan": [f"检查人员名录只有 {len(pools.inspectors)} 人，少于每个对象应派的 {per} 人"]})
+        raise Conflict({"plan": [f"检查人员名录只有 {len(pools.inspectors)} 人，少于每个对象应派的 {per} 人"]})
     seed = seed or D.new_seed()
     task.seed_enc = crypto.encrypt_field(seed)
     task.commitment = D.commitment_of(seed)
@@ -460,23 +463,23 @@ def task_draw(user: Any, task: InspectionTask, witness: str = "") -> InspectionT
     _require(user, "inspection", "draw", "无权组织抽取")
     task = _lock(InspectionTask, user, "draw", task)
     if not task.is_committed:
-        raise ValidationError({"commitment": ["请先公布种子承诺值，再进行抽取"]})
+        raise Conflict({"commitment": ["请先公布种子承诺值，再进行抽取"]})
     if task.is_drawn:
-        raise ValidationError({"seed": ["该任务已抽取"]})
+        raise Conflict({"seed": ["该任务已抽取"]})
     now = timezone.now()
     # strictly later at the audit trail's precision (milliseconds), so the trail itself proves the order
     if task.committed_at is None or now.replace(microsecond=now.microsecond // 1000 * 1000) <= task.committed_at:
-        raise ValidationError({"seed": ["抽取时间须晚于承诺公布时间，请稍后再抽取"]})
+        raise Conflict({"seed": ["抽取时间须晚于承诺公布时间，请稍后再抽取"]})
     witness = str(witness or "").strip()
     if len(witness) > 100:
         raise ValidationError({"witness": ["见证值不能超过 100 个字符"]})
     seed = crypto.decrypt_field(task.seed_enc)
     if D.commitment_of(seed) != task.commitment:  # the stored seed must be the committed one
-        raise ValidationError({"seed": ["保存的种子与承诺值不一致，抽取已中止，请联系系统管理员"]})
+        raise Conflict({"seed": ["保存的种子与承诺值不一致，抽取已中止，请联系系统管理员"]})
     pools = pools_of(task)
     if (pools.targets_sha256, pools.inspectors_sha256, pools.params_sha256) != (
             task.targets_sha256, task.inspectors_sha256, task.params_sha256):
-        raise ValidationError({"seed": ["冻结的名录与公布的摘要不一致，抽取已中止"]})
+        raise Conflict({"seed": ["冻结的名录与公布的摘要不一致，抽取已中止"]})
     try:
         result = D.draw(seed, pools, witness)
     except D.DrawError as exc:
@@ -515,7 +518,7 @@ def _inspection_for_work(user: Any, insp: Inspection | int) -> Inspection:
     _require(user, "inspection", "change", "无权填写检查结果")
     obj = _lock(Inspection, user, "change", insp)
     if obj.status in (InspectionStatus.DONE, InspectionStatus.PUBLISHED):
-        raise ValidationError({"status": ["检查已完成，不能再修改检查结果"]})
+        raise Conflict({"status": ["检查已完成，不能再修改检查结果"]})
     return obj
 
 
@@ -1074,7 +1077,7 @@ def complaint_investigate(user: Any, complaint: Complaint, inspectors: Iterable[
     """核查: optionally send inspectors (a 投诉核查 inspection of the institution)."""
     c = _lock(Complaint, user, "change", complaint)
     if c.status == ComplaintStatus.CLOSED:
-        raise ValidationError({"status": ["投诉已办结"]})
+        raise Conflict({"status": ["投诉已办结"]})
     ids = [getattr(i, "pk", i) for i in inspectors]
     if ids:
         if c.institution is None:
@@ -1237,7 +1240,7 @@ def incident_relocate(user: Any, incident: Incident, *, person_kind: str, person
 
     inc = _lock(Incident, user, "change", incident)
     if inc.status == IncidentStatus.CLOSED:
-        raise ValidationError({"status": ["事件已结案"]})
+        raise Conflict({"status": ["事件已结案"]})
     on = on or today()
     why = reason or f"突发事件转移安置（{inc.get_type_display()}）"
     if person_kind == "elderly":

@@ -269,3 +269,14 @@ def test_conflicts_with_the_current_state_are_409(users, tree):
     inst = testing.make_institution(tree["linhe_town"])
     r = c.post(f"/api/institutions/{inst.pk}/status/", {"status": "operating"}, format="json")
     assert r.status_code == 409 and r.json() == {"status": ["机构当前已是“运营”状态"]}
+
+
+def test_nested_errors_are_flattened_to_the_declared_shape():
+    """The schema's 400 body is field → list of messages; nested lists and dicts keep that shape."""
+    from ylyx.core.pagination import flatten_errors
+
+    nested = {"items": [{}, {"result": ["该字段是必填项。"]}], "weights": {"A": ["不允许是用空字符串。"]},
+              "region": ["区划代码“0”不存在"]}
+    assert flatten_errors(nested) == {"items.1.result": ["该字段是必填项。"], "weights.A": ["不允许是用空字符串。"],
+                                      "region": ["区划代码“0”不存在"]}
+    assert flatten_errors(["x"]) == ["x"]
