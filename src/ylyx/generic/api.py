@@ -134,7 +134,7 @@ class ModelSerializer(StrictTypesMixin, NamedErrorsMixin, serializers.ModelSeria
         fields = super().get_fields()
         # DRF drops ``allow_blank`` from read-only fields, so the schema would promise a choice where a
         # blank-allowed model field (检查结论 before the inspection ends) answers "".
-        model = self.Meta.model
+        model: Any = self.Meta.model
         for name, field in fields.items():
             if isinstance(field, serializers.ChoiceField) and field.read_only:
                 try:
@@ -155,7 +155,7 @@ class ScopedReadViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ID_PATTERN
     queryset: ScopedQuerySet  # each viewset's own, with its joins; never evaluated unscoped
 
-    def scope_action(self) -> str:
+    def scope_action(self) -> Action:
         """The ``for_user`` action a request needs: view for reads, add for create, change for other writes."""
         method = self.request.method
         if method in SAFE_METHODS:
@@ -260,7 +260,8 @@ class RegionField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not re.match(REGION_CODE, data):
             raise serializers.ValidationError(REGION_FORMAT.message, code="invalid")
-        region = self.get_queryset().filter(pk=data).first()
+        regions: Any = self.get_queryset()
+        region = regions.filter(pk=data).first()
         if region is None:
             raise serializers.ValidationError(f"区划代码“{data}”不存在", code="does_not_exist")
         return region

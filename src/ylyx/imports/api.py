@@ -22,6 +22,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from ylyx.core.export import XLSX
+from ylyx.core.permissions import Action
 from ylyx.generic.api import ModelSerializer, ScopedViewSet, Serializer
 
 from . import export_jobs, services, uploads
@@ -93,7 +94,7 @@ class ImportBatchViewSet(ScopedViewSet):
     filterset_fields = ["resource", "status"]
     ordering_fields = ["id", "created_at"]
 
-    def scope_action(self) -> str:
+    def scope_action(self) -> Action:
         # A batch is found among those the user may view; committing re-checks the uploader in the service.
         return "view"
 

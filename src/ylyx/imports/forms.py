@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from .models import Mode, Resource, importable_resources
@@ -18,7 +20,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = importable_resources(user)
-        self.fields["resource"].choices = [(r.value, r.label) for r in Resource if r.value in allowed]
+        cast(forms.ChoiceField, self.fields["resource"]).choices = [(r.value, r.label) for r in Resource if r.value in allowed]
         self.fields["resource"].error_messages["invalid_choice"] = "您的角色无权导入该内容"
 
 

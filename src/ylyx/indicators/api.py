@@ -20,6 +20,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ylyx.core.permissions import Action
 from ylyx.core.validators import ISO_DATE
 from ylyx.generic.api import (
     ModelSerializer,
@@ -218,7 +219,7 @@ class ReportedValueViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering_fields = ["year", "region", "status", "updated_at"]
 
-    def scope_action(self) -> str:
+    def scope_action(self) -> Action:
         # Updates and workflow steps find the value among those the user may view; whether this user may act
         # on it is decided below (update) or by the service (workflow), so a visible value answers 403, not 404.
         return "add" if self.action == "create" else "view"

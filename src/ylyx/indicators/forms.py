@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -32,7 +34,7 @@ class TargetForm(forms.ModelForm):
         return y
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("target_value") is not None and not data.get("comparator"):
             self.add_error("comparator", "填写了目标值时必须选择比较方式")
         data["comparator"] = data.get("comparator") or None
@@ -79,7 +81,7 @@ class EntryForm(forms.Form):
     def __init__(self, *args, user, plans, rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["plan"].choices = [(p.pk, str(p)) for p in plans]
+        cast(forms.ChoiceField, self.fields["plan"]).choices = [(p.pk, str(p)) for p in plans]
         self.rows = rows or []
         for pi in self.rows:
             self.fields[f"v{pi.pk}"] = forms.FloatField(label=f"{pi.seq} {pi.name}", required=False,
@@ -111,7 +113,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [(p.pk, str(p)) for p in plans]
+        cast(forms.ChoiceField, self.fields["plan"]).choices = [(p.pk, str(p)) for p in plans]
 
     def clean_file(self):
         f = self.cleaned_data["file"]

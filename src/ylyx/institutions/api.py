@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -72,7 +74,7 @@ class InstitutionSerializer(ModelSerializer):
         except Filing.DoesNotExist:
             return None
 
-    def _split(self, data: dict) -> tuple[dict, str, object]:
+    def _split(self, data: dict) -> tuple[dict, str, dt.date | None]:
         data = dict(data)
         return data, data.pop("reason", "") or "", data.pop("effective_on", None)
 

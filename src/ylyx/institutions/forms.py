@@ -110,7 +110,7 @@ class InstitutionForm(forms.Form):
         return validate_uscc(value) if value else ""
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         kind, subtype = data.get("kind"), data.get("subtype")
         if kind and subtype and subtype not in SUBTYPES_BY_KIND[Kind(kind)]:
             self.add_error("subtype", f"所选类型不属于“{Kind(kind).label}”，请重新选择")
@@ -188,7 +188,7 @@ class FilingTransitionForm(forms.Form):
         cast(forms.ChoiceField, self.fields["status"]).choices = [(s, FilingStatus(s).label) for s in allowed]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("status") == FilingStatus.RETURNED and not (data.get("reason") or "").strip():
             self.add_error("reason", "退回补正须填写退回理由")
         return data

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from ylyx.audit.services import record
 from ylyx.core import mask
 from ylyx.core.filters import BooleanFilter, IntegerFilter
+from ylyx.core.permissions import Action
 from ylyx.core.scoping import ScopedQuerySet
 from ylyx.generic.api import (
     ID_NUMBER_FORMAT,
@@ -82,7 +83,7 @@ class ScopedPeopleViewSet(ScopedViewSet):
     reveal_key = ""
     ordering_fields = ["id", "created_at"]
 
-    def scope_action(self) -> str:
+    def scope_action(self) -> Action:
         return "view" if self.action == "reveal" else super().scope_action()
 
     def input(self, request, partial: bool) -> tuple[dict, str]:

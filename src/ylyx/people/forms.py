@@ -7,7 +7,7 @@ masked value as a hint, and an empty field means "unchanged".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -62,7 +62,7 @@ class IdentityForm(forms.Form):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(instance)
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = scoped_regions(user)
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = scoped_regions(user)
         if instance is None:
             self.fields["id_number"].required = True
         else:
@@ -132,8 +132,9 @@ class AdmitForm(forms.Form):
     reason = forms.CharField(label="备注", max_length=200, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, prefix="admit", **kwargs)
-        self.fields["institution"].queryset = (
+        kwargs.setdefault("prefix", "admit")
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = (
             Institution.objects.for_user(user, "view").exclude(kind=Kind.CHILDCARE)
             .filter(status=Status.OPERATING, beds__gt=0).order_by("region_id", "name"))
 
@@ -156,9 +157,10 @@ class EnrolForm(forms.Form):
     reason = forms.CharField(label="备注", max_length=200, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, prefix="enrol", **kwargs)
+        kwargs.setdefault("prefix", "enrol")
+        super().__init__(*args, **kwargs)
         visible = Institution.objects.for_user(user, "view").filter(kind=Kind.CHILDCARE, status=Status.OPERATING)
-        self.fields["childcare_class"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["childcare_class"]).queryset = (
             ChildcareClass.objects.for_user(user, "view").filter(institution__in=visible.values("pk"))
             .select_related("institution")
             .order_by("institution__name", "name"))

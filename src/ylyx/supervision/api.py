@@ -24,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ylyx.core.permissions import allows
+from ylyx.core.permissions import Action, allows
 from ylyx.generic.api import (
     ModelSerializer,
     RegionField,
@@ -64,22 +64,15 @@ from .models import (
 )
 
 
-def resource_of(model: Any) -> str:
-    """The permission resource of a model, following ``scope_parent`` for child records (a task → its plan)."""
-    while not model.scope_resource and model.scope_parent:
-        model = model._meta.get_field(model.scope_parent).related_model
-    return model.scope_resource
-
-
 class SupervisionReadViewSet(ScopedReadViewSet):
     """Reads and the record's own actions use the "view" scope (each service re-checks its right)."""
 
-    def scope_action(self) -> str:
+    def scope_action(self) -> Action:
         return "add" if self.action == "create" else "view"
 
     def get_queryset(self):
         if not getattr(self, "swagger_fake_view", False) and not allows(
-                self.request.user.role, resource_of(self.queryset.model), "view"):
+                getattr(self.request.user, "role", ""), self.queryset.model.scope_resource, "view"):
             raise exceptions.PermissionDenied("无权查看")
         return super().get_queryset()
 
@@ -91,7 +84,7 @@ class SupervisionViewSet(mixins.CreateModelMixin, SupervisionReadViewSet):
     """As the read viewset, and records created by a POST to the list (plans, complaints …) with "add"."""
 
     def create(self, request, *args, **kwargs):
-        if not allows(request.user.role, resource_of(self.queryset.model), "add"):
+        if not allows(request.user.role, self.queryset.model.scope_resource, "add"):
             raise exceptions.PermissionDenied("无权新增此类记录")
         with transaction.atomic():
             return super().create(request, *args, **kwargs)

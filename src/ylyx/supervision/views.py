@@ -56,7 +56,7 @@ from .models import (
 )
 from .todos import PROVIDERS
 
-SUPERVISION = ("inspection", "credit", "complaint", "incident")
+SUPERVISION: tuple[Resource, ...] = ("inspection", "credit", "complaint", "incident")
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from ylyx.institutions.models import Institution
@@ -24,7 +26,7 @@ class PractitionerForm(IdentityForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = visible_institutions(self.user)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = visible_institutions(self.user)
         if getattr(self.user, "role", "") == "operator":
             # An operator's staff are filed under their own institution and its region.
             del self.fields["region"]
@@ -58,7 +60,8 @@ class CertificateForm(forms.Form):
     expires_on = forms.DateField(label="有效期至", widget=DATE, required=False)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="cert", **kwargs)
+        kwargs.setdefault("prefix", "cert")
+        super().__init__(*args, **kwargs)
 
 
 class TrainingForm(forms.Form):
@@ -69,7 +72,8 @@ class TrainingForm(forms.Form):
     passed = forms.BooleanField(label="考核合格", required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="training", **kwargs)
+        kwargs.setdefault("prefix", "training")
+        super().__init__(*args, **kwargs)
 
 
 class EmploymentForm(forms.Form):
@@ -80,12 +84,14 @@ class EmploymentForm(forms.Form):
     ended_on = forms.DateField(label="离职日期", widget=DATE, required=False, help_text="在职请留空")
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, prefix="employment", **kwargs)
-        self.fields["institution"].queryset = visible_institutions(user)
+        kwargs.setdefault("prefix", "employment")
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = visible_institutions(user)
 
 
 class EndEmploymentForm(forms.Form):
     on = forms.DateField(label="离职日期", widget=DATE, initial=_today)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="end", **kwargs)
+        kwargs.setdefault("prefix", "end")
+        super().__init__(*args, **kwargs)

@@ -99,7 +99,7 @@ def test_serve_runs_gunicorn_with_request_ids_and_stops_on_ctrl_c(tmp_path):
                 resp = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)  # noqa: S310
             except OSError:
                 time.sleep(0.3)
-        assert resp is not None and resp.status == 200, proc.stdout.read() if proc.poll() is not None else ""
+        assert resp is not None and resp.status == 200, proc.stdout.read() if proc.stdout and proc.poll() is not None else ""
         assert resp.headers["Server"].startswith("gunicorn")
         rid = resp.headers["X-Request-Id"]
         assert len(rid) == 32

@@ -129,9 +129,10 @@ def test_small_city_is_consistent_and_has_one_login_per_role(tmp_path):
     assert {u.role for u in users.values()} == set(Role.values)
     assert users["demo_linhe"].can_view_full_pi and users["demo_linhe"].region_id == "150802000000"
     assert users["demo_wuyuan"].region_id == "150821000000"
-    assert users["demo_jiedao"].region.level == 4 and users["demo_jiedao"].region_id.startswith("150802")
-    assert users["demo_yanglao"].institution.kind == "elder"
-    assert users["demo_tuoyu"].institution.kind == "childcare"
+    street, elder, childcare = users["demo_jiedao"].region, users["demo_yanglao"], users["demo_tuoyu"]
+    assert street is not None and street.level == 4 and street.code.startswith("150802")
+    assert elder.institution is not None and elder.institution.kind == "elder"
+    assert childcare.institution is not None and childcare.institution.kind == "childcare"
     assert not any(u.must_change_password for u in users.values())
     for login in result.logins:
         validate_password(login.password, users[login.username])
@@ -170,6 +171,7 @@ def test_verify_finds_broken_data(tmp_path):
 
     result = build(SCALE, log=quiet, logins_path=tmp_path / "l.txt")
     row = PopulationStat.objects.filter(region__level=5, year=2020).first()
+    assert row is not None
     PopulationStat.objects.filter(pk=row.pk).update(total=row.total + 1)
     stay = Residence.objects.filter(ended_on__isnull=True).first()
     other = ElderlyPerson.objects.exclude(residences__isnull=False).filter(birth_date__lte=dt.date(1950, 1, 1)).first()

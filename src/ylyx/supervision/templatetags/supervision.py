@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 
-from ylyx.core.permissions import allows
+from ylyx.core.permissions import Resource, allows
 
 register = template.Library()
 
-SECTIONS = [
+SECTIONS: list[tuple[Resource, str, str]] = [
     ("inspection", "supervision:home", "监管首页"),
     ("inspection", "supervision:plan_list", "抽查计划"),
     ("inspection", "supervision:inspection_list", "检查"),
