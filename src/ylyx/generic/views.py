@@ -25,6 +25,7 @@ from ylyx.core.export import export_policy, export_watermark, pi_resources, work
 from ylyx.core.permissions import Action, allows
 from ylyx.core.scoping import prefix_q
 from ylyx.regions.models import Region
+from ylyx.regions.picking import chosen_region
 
 if TYPE_CHECKING:
     from ylyx.accounts.models import User
@@ -83,10 +84,10 @@ class ObjectListView(ScopedMixin, View):
         if self.select_related:
             qs = qs.select_related(*self.select_related)
         region = self.request.GET.get("region", "").strip()
-        if region:
-            node = Region.objects.filter(code=region).first()
-            if node is None:
-                raise Http404
+        if region and not Region.objects.filter(code=region).exists():
+            raise Http404
+        node = chosen_region(self.request)  # ?region=, else the region picked on an earlier page
+        if node is not None:
             qs = qs.filter(prefix_q(self.model.scope_region_field, node.prefix))
         fs = self.filterset_class(self.request.GET, queryset=qs) if self.filterset_class else None
         if fs is not None:
@@ -121,7 +122,7 @@ class ObjectListView(ScopedMixin, View):
             "export_needs_request": self.model.scope_resource in pi_resources(),
             "create_url": reverse(self.create_url_name) if self.create_url_name else "",
             "detail_url_name": self.detail_url_name,
-            "region": request.GET.get("region", ""),
+            "region": chosen_region(request),
         }
         return render(request, self.template_name, ctx)
 
