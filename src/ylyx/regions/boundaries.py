@@ -70,11 +70,12 @@ def synthetic_outlines(root: Region) -> dict[str, list[Point]]:
     """Nested Voronoi outlines for ``root`` and every region below it that has a centroid."""
     rows = list(Region.objects.filter(code__startswith=root.prefix).values(
         "code", "parent_id", "level", "centroid_lat", "centroid_lon"))
-    kids: dict[str, list[dict]] = defaultdict(list)
+    kids: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         if r["parent_id"]:
             kids[r["parent_id"]].append(r)
-    pts = [(r["centroid_lon"], r["centroid_lat"]) for r in rows if r["centroid_lat"] is not None]
+    pts: list[Point] = [(r["centroid_lon"], r["centroid_lat"]) for r in rows
+                        if r["centroid_lat"] is not None and r["centroid_lon"] is not None]
     if not pts:
         return {}
     x0, x1 = min(p[0] for p in pts) - MARGIN, max(p[0] for p in pts) + MARGIN

@@ -99,7 +99,7 @@ def plan_figures(plan, region: Region, on: dt.date) -> dict[str, Any]:
                 behind.append(Behind(r.key, r.seq, r.name, r.unit, child.region_code, child.region_name, v,
                                      r.target_value, r.target_value, _gap(v, r.target_value, r.comparator),
                                      f"{dash}?plan={plan.pk}&region={child.region_code}&date={on.isoformat()}"))
-    figures = []
+    figures: list[Figure] = []
     for r in table.rows:
         if r.kind != "computed" or len(figures) >= KEY_FIGURES:
             continue

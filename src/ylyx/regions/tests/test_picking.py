@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from ylyx import testing
 from ylyx.regions.picking import SESSION_KEY, search, spellings
 
 pytestmark = pytest.mark.django_db
@@ -65,4 +62,3 @@ def test_picker_widget_submits_only_the_code_of_a_picked_region(tree):
     assert 'type="hidden" name="region" value="150802001001"' in html
     assert 'type="search"' in html and "演示社区一（演示街道一）" in html
     assert html.count("name=") == 1  # the search box is not submitted
-    assert json.dumps  # keep import used
