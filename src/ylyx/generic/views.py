@@ -113,6 +113,9 @@ class ObjectListView(ScopedMixin, View):
         rows = [(obj, [c.get(obj) for c in self.columns]) for obj in page.object_list]
         params = request.GET.copy()
         params.pop("page", None)
+        picked = chosen_region(request)
+        if picked is not None and "region" not in params:
+            params["region"] = picked.code  # sort, page and export links keep the region carried from the session
         ctx = {
             "title": self.title or self.model._meta.verbose_name_plural,
             "columns": self.columns, "rows": rows, "page": page, "filter": fs,
@@ -122,7 +125,7 @@ class ObjectListView(ScopedMixin, View):
             "export_needs_request": self.model.scope_resource in pi_resources(),
             "create_url": reverse(self.create_url_name) if self.create_url_name else "",
             "detail_url_name": self.detail_url_name,
-            "region": chosen_region(request),
+            "region": picked,
         }
         return render(request, self.template_name, ctx)
 

@@ -71,26 +71,29 @@ def label_for(region: Region) -> str:
 def chosen_region(request, default: Region | None = None) -> Region | None:
     """The region this page should show: ``?region=`` (remembered), else the session's, else ``default``."""
     user = request.user
+    session = getattr(request, "session", None)  # None for requests built outside the middleware (exports)
+    if session is None:
+        session = {}
     if "region" in request.GET:
         raw = request.GET.get("region", "").strip()
         if not raw:
-            request.session.pop(SESSION_KEY, None)
+            session.pop(SESSION_KEY, None)
             return default
         region = Region.objects.filter(code=normalise_code(raw)).first()
         if region is not None and in_scope(user, region):
-            request.session[SESSION_KEY] = region.code
+            session[SESSION_KEY] = region.code
         return region
-    code = request.session.get(SESSION_KEY)
+    code = session.get(SESSION_KEY)
     if code:
         region = Region.objects.filter(code=code).first()
         if region is not None and in_scope(user, region):
             return region
-        request.session.pop(SESSION_KEY, None)
+        session.pop(SESSION_KEY, None)
     return default
 
 
 def remember(request, region: Region | None) -> None:
-    if region is not None and in_scope(request.user, region):
+    if region is not None and in_scope(request.user, region) and hasattr(request, "session"):
         request.session[SESSION_KEY] = region.code
 
 
