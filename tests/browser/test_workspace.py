@@ -44,8 +44,12 @@ def _pending_filing() -> str:
 
 def test_city_admin_home_lists_binding_behind_and_a_pending_filing(page, live_server, demo):
     name = _pending_filing()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     _login(page, live_server, demo["demo_weijian"])
     assert page.url.rstrip("/") == live_server.url
+    page.wait_for_selector(".figure .spark svg")  # the ECharts sparklines drew
+    assert not errors, errors
     rows = page.locator("table.behind tr.behind-row")
     assert rows.count() >= 2
     text = rows.all_inner_texts()
@@ -91,9 +95,12 @@ def test_map_markers_for_a_filter_and_choropleth_legend(page, live_server, demo)
     expected = Institution.objects.unscoped("test: count").filter(
         kind="elder", status="operating", lat__isnull=False, region__code__startswith="1508").count()
     assert expected > 0
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     _login(page, live_server, demo["demo_lingdao"])
     page.goto(f"{live_server.url}/map/?kind=elder")
     page.wait_for_function("window.ylyxMap !== undefined")
+    assert not errors, errors
     assert page.evaluate("window.ylyxMap.markerCount") == expected
     assert page.inner_text("#marker-count") == str(expected)
     shown = page.evaluate("""() => { let n = 0; document.querySelectorAll('.grid-cluster span').forEach(
