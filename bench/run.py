@@ -58,7 +58,7 @@ def machine() -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated names: build, list, api, import")
+    parser.add_argument("--only", default="", help="comma-separated names: build, list, api, import, home, …")
     args = parser.parse_args()
     common.setup_django()
     from django.db import connections

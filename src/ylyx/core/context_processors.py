@@ -9,6 +9,7 @@ NAV: list[tuple[Resource | tuple[Resource, ...], str, str]] = [
     ("infant", "people:infant_list", "婴幼儿"),
     ("practitioner", "workforce:list", "从业人员"),
     ("indicator", "indicators:dashboard", "规划指标"),
+    ("institution", "workspace:map", "机构地图"),
     ("reported_value", "indicators:reported_list", "指标填报"),
     (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
     ("audit", "audit:list", "审计日志"),
@@ -23,6 +24,8 @@ def platform(request):
     if user is not None and user.is_authenticated:
         for resource, name, label in NAV:
             resources = resource if isinstance(resource, tuple) else (resource,)
+            if name == "workspace:map" and user.role == "operator":
+                continue  # the map shows regions; an operator is scoped to one institution
             if any(allows(user.role, r, "view") for r in resources):
                 try:
                     items.append({"url": reverse(name), "label": label})

@@ -25,6 +25,7 @@ from ylyx.core.export import export_policy, export_watermark, pi_resources, work
 from ylyx.core.permissions import Action, allows
 from ylyx.core.scoping import prefix_q
 from ylyx.regions.models import Region
+from ylyx.regions.picking import chosen_region
 
 if TYPE_CHECKING:
     from ylyx.accounts.models import User
@@ -83,10 +84,10 @@ class ObjectListView(ScopedMixin, View):
         if self.select_related:
             qs = qs.select_related(*self.select_related)
         region = self.request.GET.get("region", "").strip()
-        if region:
-            node = Region.objects.filter(code=region).first()
-            if node is None:
-                raise Http404
+        if region and not Region.objects.filter(code=region).exists():
+            raise Http404
+        node = chosen_region(self.request)  # ?region=, else the region picked on an earlier page
+        if node is not None:
             qs = qs.filter(prefix_q(self.model.scope_region_field, node.prefix))
         fs = self.filterset_class(self.request.GET, queryset=qs) if self.filterset_class else None
         if fs is not None:
@@ -112,6 +113,9 @@ class ObjectListView(ScopedMixin, View):
         rows = [(obj, [c.get(obj) for c in self.columns]) for obj in page.object_list]
         params = request.GET.copy()
         params.pop("page", None)
+        picked = chosen_region(request)
+        if picked is not None and "region" not in params:
+            params["region"] = picked.code  # sort, page and export links keep the region carried from the session
         ctx = {
             "title": self.title or self.model._meta.verbose_name_plural,
             "columns": self.columns, "rows": rows, "page": page, "filter": fs,
@@ -121,7 +125,7 @@ class ObjectListView(ScopedMixin, View):
             "export_needs_request": self.model.scope_resource in pi_resources(),
             "create_url": reverse(self.create_url_name) if self.create_url_name else "",
             "detail_url_name": self.detail_url_name,
-            "region": request.GET.get("region", ""),
+            "region": picked,
         }
         return render(request, self.template_name, ctx)
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from ylyx.regions.models import Region, normalise_code
+from ylyx.regions.picking import RegionPicker
 
 from .models import Comparator, PlanIndicator, ReportedValue
 
@@ -75,7 +76,7 @@ class EntryForm(forms.Form):
 
     plan = forms.TypedChoiceField(label="规划", coerce=int)
     department = forms.CharField(label="填报部门", max_length=60)
-    region = forms.CharField(label="区划代码", max_length=12)
+    region = forms.CharField(label="区划", max_length=12, widget=RegionPicker(allow_clear=False))
     year = forms.IntegerField(label="年份")
 
     def __init__(self, *args, user, plans, rows=None, **kwargs):

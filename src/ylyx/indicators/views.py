@@ -25,6 +25,7 @@ from ylyx.core.export import export_watermark
 from ylyx.core.permissions import Action, Resource, allows
 from ylyx.generic.views import Col, ObjectDetailView, ObjectListView
 from ylyx.regions.models import Region, normalise_code
+from ylyx.regions.picking import chosen_region, remember
 
 from . import report, selectors, services
 from .exports import table_workbook
@@ -110,7 +111,10 @@ class DashboardView(LoginRequiredMixin, View):
         plan = get_plan(user, ref) if ref else default_plan(user)
         if plan is None:
             return render(request, self.template_name, {"title": "规划指标", "plan": None, "plans": []})
-        region = scoped_region(user, plan, request.GET.get("region"))
+        picked = chosen_region(request)  # ?region=, else the region picked on an earlier page
+        code = picked.code if picked is not None and picked.code.startswith(plan.region_prefix) else None
+        region = scoped_region(user, plan, request.GET.get("region") or code)
+        remember(request, region)
         on, warning = parse_date(request.GET.get("date"))
         if warning:
             messages.warning(request, warning)

@@ -103,3 +103,25 @@ def level_of(code12: str) -> int:
     if code12[9:] == "000":
         return 4
     return 5
+
+
+class RegionBoundary(models.Model):
+    """A region's outline as a GeoJSON geometry (Polygon or MultiPolygon, WGS 84 lon/lat).
+
+    The demo's towns and villages are synthetic, so their outlines are generated (``is_synthetic``):
+    nested Voronoi cells of the centroids, each clipped to its parent's cell. Real outlines replace them
+    with ``manage.py load_boundaries FILE.geojson``.
+    """
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, primary_key=True, related_name="boundary",
+                                  verbose_name="区划")
+    geometry = models.JSONField("边界（GeoJSON）")
+    is_synthetic = models.BooleanField("生成的边界", default=False, help_text="演示数据：按中心点生成，不是真实边界")
+    source = models.CharField("来源", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "区划边界"
+
+    def __str__(self) -> str:
+        return f"{self.region_id} 边界"

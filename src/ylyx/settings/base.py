@@ -326,3 +326,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# The city map (workspace): no external tile server is reachable in the demo, so the base map is the region
+# outlines; production may set a tile URL template (e.g. an internal tile server) and its attribution.
+MAP_TILE_URL = os.environ.get("YLYX_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("YLYX_MAP_TILE_ATTRIBUTION", "")
+HOME_CACHE_SECONDS = int(os.environ.get("YLYX_HOME_CACHE_SECONDS", "300"))

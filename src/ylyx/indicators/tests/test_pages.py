@@ -244,7 +244,7 @@ def test_entry_form_saves_drafts_and_submits(client, users, plan):
     # the neighbouring county is refused, with the field named
     resp = c.post(url, {"plan": plan.pk, "department": "人社局", "region": "150821", "year": "2021",
                         f"v{r3.pk}": "90"})
-    assert resp.status_code == 400 and "区划代码：区划“五原县”超出您的管辖范围" in body(resp)
+    assert resp.status_code == 400 and "区划：区划“五原县”超出您的管辖范围" in body(resp)
     assert ReportedValue.objects.count() == 1
     client.logout()
     assert login(client, users["town_officer"]).get(url).status_code == 403

@@ -136,6 +136,8 @@ def test_list_filters_search_sort_paginate(client, tree, officer, elder, childca
     assert names("?q=胜利路") == ["临河区护理院"]
     assert names("?q=" + elder.uscc) == ["临河区第一养老院"]
     assert names("?region=150802001001") == ["临河区护理院"]
+    assert names("") == ["临河区护理院"]  # the picked region carries over (session) until cleared
+    assert len(names("?region=")) == 3
     body = c.get(url + "?sort=-beds").content.decode()
     assert body.index("临河区护理院") < body.index("临河区第一养老院") < body.index("临河区普惠托育中心")
     body = c.get(url + "?sort=beds").content.decode()
