@@ -46,7 +46,7 @@ def test_synthetic_outlines_are_marked_and_nested(tree):
 def test_load_boundaries_replaces_synthetic_and_refuses_bad_files(tree, tmp_path):
     _with_centroids(tree)
     generate_synthetic(tree["city"])
-    good = {"type": "FeatureCollection", "features": [
+    good: dict = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "150802"},
          "geometry": {"type": "Polygon", "coordinates": [[[107, 40], [108, 40], [108, 41], [107, 40]]]}}]}
     path = tmp_path / "b.geojson"
