@@ -61,6 +61,7 @@ test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ylyx} $(PY) -m pytest -n 2 -p no:cacheprovider
 
 bench: install
+	$(UV) sync --frozen --quiet --group bench
 	$(PY) bench/run.py
 
 lint: install
