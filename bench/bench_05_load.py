@@ -97,6 +97,8 @@ def prepare(db: str, env: dict) -> dict | None:
         manage(env, "build_demo", "--scale", f"{common.SCALE:g}", "--fresh")
         built_s = round(time.perf_counter() - t0, 1)
         (VAR / "demo-logins.txt").replace(logins)
+    else:
+        manage(env, "migrate", "--noinput")  # a reused database follows the code's migrations
     tokens = {}
     for user in TOKEN_USERS:
         m = re.search(r"token (\w+) for user", manage(env, "drf_create_token", user))
