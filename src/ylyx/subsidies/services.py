@@ -54,7 +54,8 @@ def _require(user: Any, action: str) -> None:
 
 
 def _chunk_size() -> int:
-    return int(getattr(settings, "SUBSIDY", {}).get("ledger_chunk", 5000))
+    env = os.environ.get("YLYX_SUBSIDY_LEDGER_CHUNK")
+    return int(env) if env else int(getattr(settings, "SUBSIDY", {}).get("ledger_chunk", 5000))
 
 
 # ---------------------------------------------------------------------------------------------------
