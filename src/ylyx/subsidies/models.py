@@ -35,6 +35,10 @@ class PeriodKind(models.TextChoices):
     ONE_OFF = "one_off", "一次性"
 
 
+def _ancestors(code: str) -> list[str]:
+    return [code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+
+
 class ProgrammeQuerySet(ScopedQuerySet):
     def for_user(self, user: Any, action: Any = "view"):
         """Programmes are a city's policy: everyone with subsidy rights under the city reads them; only users
@@ -50,9 +54,11 @@ class ProgrammeQuerySet(ScopedQuerySet):
             code = user.region_id or ""
         if not code:
             return self.none()
-        cond = Q(region_id__in=[code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]) if action == "view" else Q()
-        if user.role != "operator":
-            cond |= prefix_q("region_id", user.region_prefix)
+        if user.role == "operator":  # operators read their city's programmes, never change them
+            return self.filter(region_id__in=_ancestors(code)) if action == "view" else self.none()
+        cond = prefix_q("region_id", user.region_prefix)
+        if action == "view":
+            cond |= Q(region_id__in=_ancestors(code))
         return self.filter(cond)
 
 
