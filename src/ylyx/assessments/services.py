@@ -95,9 +95,9 @@ def save_answers(user: Any, a: Assessment, answers: dict[str, int], *, coma: boo
         risk[key] = value
     a.answers = {**a.answers, **answers}
     a.risk_events = risk
-    for name, value in (("coma", coma), ("dementia", dementia), ("psychiatric", psychiatric)):
-        if value is not None:
-            setattr(a, name, bool(value))
+    for name, flag in (("coma", coma), ("dementia", dementia), ("psychiatric", psychiatric)):
+        if flag is not None:
+            setattr(a, name, bool(flag))
     codes = [i.code for i in scoring.ITEMS]
     a.progress = next((n for n, c in enumerate(codes) if c not in a.answers), len(codes))
     a.save()

@@ -82,14 +82,15 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
 }
 
 # 老年人能力评估 and 补贴 (assessments and subsidies apps)
-for _role, _rights in {
+_EXTRA: dict[str, dict[Resource, set[Action]]] = {
     Role.CIVIL_AFFAIRS: {"assessment": RW, "subsidy": RW | {"approve"}},
     Role.HEALTH: {"subsidy": RW | {"approve"}},
     Role.COUNTY_OFFICER: {"assessment": RW, "subsidy": RW},
     Role.TOWN_OFFICER: {"assessment": RW - {"import"}, "subsidy": {"view"}},
     Role.OPERATOR: {"assessment": {"view"}, "subsidy": {"view", "add", "change"}},
     Role.LEADER: {"assessment": RO, "subsidy": RO},
-}.items():
+}
+for _role, _rights in _EXTRA.items():
     PERMISSIONS[_role].update(_rights)
 
 DOMAINS: dict[str, set[str] | None] = {

@@ -94,7 +94,7 @@ class ScopedPeopleViewSet(ScopedViewSet):
         return data, reason
 
     def output(self, obj, warnings: list[str] | None = None, code: int = status.HTTP_200_OK) -> Response:
-        obj = self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)
+        obj = self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)  # type: ignore[attr-defined,unused-ignore]
         obj.warnings = warnings or []
         return Response(self.get_serializer(obj).data, status=code)
 
@@ -304,7 +304,7 @@ class StayViewSet(ScopedViewSet):
         return dict(ser.validated_data)
 
     def output(self, obj, code=status.HTTP_200_OK) -> Response:
-        return Response(super().get_serializer_class()(self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)).data, status=code)
+        return Response(super().get_serializer_class()(self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)).data, status=code)  # type: ignore[attr-defined,unused-ignore]
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()

@@ -203,19 +203,19 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
             line.reason = f"上月：{old[2]}"[:200]
         else:
             line.change, line.previous = Change.SAME, Decimal(old[1])
-    for k, (prog_id, amount, basis, person_id, inst_id, region) in prev_rows.items():
+    for k, (prog_id, amount, _basis, person_id, inst_id, region) in prev_rows.items():
         if k in current:
             continue
         if person_id is not None:
             why = gone.get(person_id) or "本月不再符合条件"
         else:
-            f = insts.get(inst_id or 0)
-            if f is None:
+            fi = insts.get(inst_id or 0)
+            if fi is None:
                 why = "机构不在本区划"
-            elif f["status"] != "operating":
+            elif fi["status"] != "operating":
                 why = "机构已停业或关停"
-            elif not f["credit_ok"]:
-                why = "；".join(f["refusals"])[:200]
+            elif not fi["credit_ok"]:
+                why = "；".join(fi["refusals"])[:200]
             else:
                 why = "本月不再符合条件"
         prog = by_id.get(prog_id) or Programme.objects.unscoped(SYSTEM).get(pk=prog_id)

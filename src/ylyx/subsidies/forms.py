@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -84,9 +84,9 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = Institution.objects.for_user(user, "view").filter(
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = Institution.objects.for_user(user, "view").filter(
             kind__in=["elder", "childcare"]).order_by("name")
-        self.fields["programme"].queryset = Programme.objects.for_user(user, "view").filter(
+        cast(forms.ModelChoiceField, self.fields["programme"]).queryset = Programme.objects.for_user(user, "view").filter(
             payee=PayeeKind.APPLICATION, active=True)
 
 
@@ -102,8 +102,8 @@ class BatchForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         prefix = user.region_prefix or "--"
-        self.fields["region"].queryset = Region.objects.filter(code__startswith=prefix, level__in=[2, 3]).order_by("code")
-        self.fields["period"].choices = [(p, p) for p in month_choices()]
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = Region.objects.filter(code__startswith=prefix, level__in=[2, 3]).order_by("code")
+        cast(forms.ChoiceField, self.fields["period"]).choices = [(p, p) for p in month_choices()]
 
 
 class CloseRecoveryForm(forms.Form):

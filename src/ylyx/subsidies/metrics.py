@@ -44,9 +44,9 @@ def _pairs(d: dict[str, float]) -> tuple[list[str], list[float]]:
 
 
 def gather(prefix: str, dates: Sequence[dt.date], names: list[str]) -> dict:
+    from ylyx.assessments.config import get as acfg
     from ylyx.assessments.models import Assessment, Status
     from ylyx.assessments.services import add_months
-    from ylyx.assessments.config import get as acfg
     from ylyx.people.models import ElderlyPerson, Residence
 
     from .engine import period_of

@@ -70,7 +70,7 @@ class Programme(ScopedModel, TimeStamped):
     """A subsidy programme: who is eligible (a rule over registry facts), how much, how often, since when."""
 
     scope_resource = "subsidy"
-    objects = ProgrammeManager()
+    objects = ProgrammeManager()  # type: ignore[misc]
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="发布区划")
     code = models.CharField("项目代码", max_length=40)

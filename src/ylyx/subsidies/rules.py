@@ -148,7 +148,7 @@ def compile_amount(spec: Any, path: str = "金额") -> AmountFn:
         amt = _dec(spec.get("amount"), f"{path}.amount")
         base = lambda f: Amount(amt, None, f"{amt} 元")  # noqa: E731
     elif kind == "per_unit":
-        rate, unit = _dec(spec.get("rate"), f"{path}.rate"), spec.get("unit")
+        rate, unit = _dec(spec.get("rate"), f"{path}.rate"), str(spec.get("unit") or "")
         if not unit:
             raise RuleError(f"{path}缺少 unit")
 
@@ -158,12 +158,12 @@ def compile_amount(spec: Any, path: str = "金额") -> AmountFn:
                 return None
             return Amount(rate * u[0], u[0], f"{unit} {u[0]} × {rate} 元{u[1]}")
     elif kind in ("by_value", "per_unit_by_value"):
-        fld = spec.get("field")
+        fld = str(spec.get("field") or "")
         table = spec.get("amounts" if kind == "by_value" else "rates")
         if not fld or not isinstance(table, dict) or not table:
             raise RuleError(f"{path}缺少 field 或金额表")
         rates = {str(k): _dec(v, f"{path}[{k}]") for k, v in table.items()}
-        unit = spec.get("unit")
+        unit = str(spec.get("unit") or "")
         if kind == "per_unit_by_value" and not unit:
             raise RuleError(f"{path}缺少 unit")
 
@@ -179,7 +179,7 @@ def compile_amount(spec: Any, path: str = "金额") -> AmountFn:
                 return None
             return Amount(r * u[0], u[0], f"{unit} {u[0]} × {r} 元（{fld}={key}）{u[1]}")
     else:  # bands
-        fld, bands = spec.get("field"), spec.get("bands")
+        fld, bands = str(spec.get("field") or ""), spec.get("bands")
         if not fld or not isinstance(bands, list) or not bands:
             raise RuleError(f"{path}缺少 field 或 bands")
         parsed = []

@@ -54,7 +54,7 @@ def _add_errors(form, exc: Exception) -> None:
 
 
 class SubsidyView(ScopedMixin):
-    model = LedgerEntry  # the resource: subsidy
+    model: Any = LedgerEntry  # the resource: subsidy
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not allows(request.user.role, "subsidy", "view"):
