@@ -292,9 +292,16 @@ def compute_batch(user: Any, region: Any, period: str, *, timings: dict[str, flo
         raise PermissionDenied("超出您的管辖范围")
     if region.level > 3:
         raise ValidationError({"region": "发放批次按市或旗县区计算"})
-    start, end = engine.month_bounds(period)
+    _, end = engine.month_bounds(period)
     if end > timezone.localdate() + dt.timedelta(days=31):
         raise ValidationError({"period": "不能计算未来月份的批次"})
+    return compute_batch_for(region, period, user=user, timings=timings)
+
+
+def compute_batch_for(region: Any, period: str, *, user: Any = None, timings: dict[str, float] | None = None) -> Batch:
+    """The computation itself, for a caller that checked the rights (the page, the API, the demo build)."""
+    check_period(period)
+    _, end = engine.month_bounds(period)
     t0 = time.perf_counter()
     tm = timings if timings is not None else {}
     detect_recoveries(None, region.prefix)
@@ -340,6 +347,11 @@ def approve_batch(user: Any, batch: Batch) -> Batch:
     (:func:`resume_batch`) writes only what is missing — the ledger's unique keys do the rest."""
     _require(user, "approve")
     ensure_in_scope(batch, user, "approve")
+    return approve_batch_for(batch, user=user)
+
+
+def approve_batch_for(batch: Batch, *, user: Any = None) -> Batch:
+    """Approval and payment, for a caller that checked the rights (see :func:`approve_batch`)."""
     with transaction.atomic():
         b = Batch.objects.unscoped(SYSTEM).select_for_update().get(pk=batch.pk)
         if b.status != BatchStatus.COMPUTED:
@@ -391,22 +403,27 @@ def _pay_batch(b: Batch) -> Batch:
 
 
 BANK_HEADERS = ["序号", "期间", "项目代码", "项目名称", "收款类别", "收款人", "证件号码（脱敏）", "区划代码",
-                "金额（元）", "计算依据", "与上月比", "原因", "提示"]
+                "金额（元）", "计算依据", "与上月比", "备注", "银行账号（代发系统匹配）"]
 
 
 def bank_rows(batch: Batch):
-    """Rows of the bank payment file: the paid lines of an approved batch (names and ID numbers masked;
-    the bank matches accounts by the payee key in its 代发 system)."""
+    """Rows of the bank payment file: what the ledger paid through this batch (the truth, also after the batch's
+    unchanged lines were compacted), names and ID numbers masked; the bank matches accounts by the payee key
+    in its 代发 system."""
     from ylyx.institutions.models import Institution
     from ylyx.people.models import ElderlyPerson
 
-    lines = BatchLine.objects.unscoped("rows of a batch the caller fetched in scope").filter(
-        batch=batch, skipped=False).exclude(change=Change.STOPPED).select_related("programme").order_by("id")
-    n = 0
-    for chunk_start in range(0, 10**9, 5000):
-        rows = list(lines[chunk_start:chunk_start + 5000])
+    entries = LedgerEntry.objects.unscoped("rows of a batch the caller fetched in scope").filter(
+        batch=batch).select_related("programme").order_by("id")
+    changes = dict(BatchLine.objects.unscoped("rows of a batch the caller fetched in scope").filter(
+        batch=batch).exclude(change=Change.SAME).values_list("payee_key", "change"))
+    labels = dict(Change.choices)
+    n, last = 0, 0
+    while True:
+        rows = list(entries.filter(id__gt=last)[:5000])
         if not rows:
             break
+        last = rows[-1].id
         pids = [r.person_id for r in rows if r.person_id]
         iids = [r.institution_id for r in rows if r.institution_id]
         people = {p.pk: p for p in ElderlyPerson.objects.unscoped("payees of the batch").filter(pk__in=pids).only(
@@ -420,7 +437,16 @@ def bank_rows(batch: Batch):
             else:
                 payee, idn, kind = insts.get(r.institution_id, ""), "", "机构"
             yield [n, batch.period, r.programme.code, r.programme.name, kind, payee, idn, r.region_id,
-                   float(r.amount), r.basis, r.get_change_display(), r.reason, r.flags]
+                   float(r.amount), r.basis, labels.get(changes.get(r.payee_key, Change.SAME), ""), "", ""]
+
+
+def compact_batch(batch: Batch) -> int:
+    """Drop a paid batch's unchanged lines (持续): the ledger keeps every payment and the bank file reads it;
+    the lines that explain a difference (新增, 变更, 停发) stay."""
+    if batch.status != BatchStatus.PAID:
+        raise ValidationError("只有已发放的批次可以压缩明细")
+    n, _ = BatchLine.objects.unscoped("maintenance of a paid batch").filter(batch=batch, change=Change.SAME).delete()
+    return n
 
 
 # ---------------------------------------------------------------------------------------------------

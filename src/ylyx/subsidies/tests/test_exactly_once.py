@@ -55,11 +55,16 @@ def test_the_database_refuses_a_second_payment(tree, users, programmes):
         LedgerEntry.objects.create(**{**row, "programme": other, "slot": other.slot})
 
 
-def retrying(fn, *args):
+def approve(user, batch):
+    """Approve; when the shared-cache test database interrupts the payment after this user's approval took
+    the batch ("locked" mid-way), finish it the way an official would: resume (a file database would wait)."""
     for _ in range(500):
         try:
-            return fn(*args)
-        except OperationalError as e:  # shared-cache in-memory SQLite says "locked" where a file DB waits
+            b = Batch.objects.unscoped("test").get(pk=batch.pk)
+            if b.status == BatchStatus.PAYING and b.approved_by_id == user.pk:
+                return services.resume_batch(user, b)
+            return services.approve_batch(user, b)
+        except OperationalError as e:
             if "locked" not in str(e):
                 raise
             time.sleep(0.02)
@@ -73,7 +78,7 @@ def race(calls):
     def run(name, fn, args):
         try:
             start.wait(5)
-            results[name] = retrying(fn, *args)
+            results[name] = fn(*args)
         except Exception as e:  # noqa: BLE001 - the loser's ValidationError is expected
             results[name] = e
         finally:
@@ -94,8 +99,8 @@ def test_two_concurrent_approvals_of_one_batch_pay_once(tree, users, programmes,
     batch = services.compute_batch(users["county_officer"], tree["linhe"], PERIOD)
     assert batch.lines_count == 10
     second = testing.make_user("civil_affairs", tree["city"])
-    res = race({"A": (services.approve_batch, (users["civil_affairs"], batch)),
-                "B": (services.approve_batch, (second, batch))})
+    res = race({"A": (approve, (users["civil_affairs"], batch)),
+                "B": (approve, (second, batch))})
     winners = [r for r in res.values() if isinstance(r, Batch)]
     losers = [r for r in res.values() if isinstance(r, ValidationError)]
     assert len(winners) == 1 and len(losers) == 1, res
@@ -115,8 +120,8 @@ def test_overlapping_city_and_county_batches_approved_concurrently_pay_each_pers
     city = services.compute_batch(users["civil_affairs"], tree["city"], PERIOD)
     assert (county.lines_count, city.lines_count) == (6, 10)
     second = testing.make_user("civil_affairs", tree["city"])
-    res = race({"county": (services.approve_batch, (users["civil_affairs"], county)),
-                "city": (services.approve_batch, (second, city))})
+    res = race({"county": (approve, (users["civil_affairs"], county)),
+                "city": (approve, (second, city))})
     assert all(isinstance(r, Batch) for r in res.values()), res
     assert ledger().count() == 10
     no_duplicates()
