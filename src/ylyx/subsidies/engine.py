@@ -61,6 +61,7 @@ class Computed:
     lines: list[Line] = field(default_factory=list)
     persons: int = 0
     institutions: int = 0
+    persons_considered: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -76,8 +77,12 @@ def age_on(birth: dt.date, d: dt.date) -> int:
     return d.year - birth.year - ((d.month, d.day) < (birth.month, birth.day))
 
 
-def person_facts(prefix: str, start: dt.date, end: dt.date) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
-    """Facts of every person registered under ``prefix`` who is alive and not moved out before the month."""
+def person_facts(prefix: str, start: dt.date, end: dt.date) -> tuple[dict[str, Any], Any, dict[int, str]]:
+    """Column facts (numpy arrays) of every person registered under ``prefix`` who is alive and not moved out
+    before the month, their ids, and the reason each excluded person with a death or move-out left."""
+    import numpy as np
+    from django.db import connection
+
     from ylyx.assessments.services import current_levels
     from ylyx.people.models import ElderlyPerson, Residence
 
@@ -85,24 +90,39 @@ def person_facts(prefix: str, start: dt.date, end: dt.date) -> tuple[dict[int, d
     residing = set(Residence.objects.unscoped(SYSTEM).filter(
         prefix_q("region_id", prefix), started_on__lte=end).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gt=end)).values_list("person_id", flat=True).iterator(chunk_size=20000))
-    facts: dict[int, dict[str, Any]] = {}
+    table = ElderlyPerson._meta.db_table
+    if connection.vendor == "postgresql":
+        ymd = "COALESCE(CAST(to_char({0}, 'YYYYMMDD') AS INTEGER), 0)"
+    else:
+        ymd = "COALESCE(CAST(REPLACE({0}, '-', '') AS INTEGER), 0)"
+    dates = ", ".join(ymd.format(c) for c in ("birth_date", "died_on", "moved_out_on", "registered_on"))
+    with connection.cursor() as cur:  # plain tuples: the ORM's per-value converters cost more than the query
+        cur.execute(f"SELECT id, region_id, economic_status, special_family, disability, {dates} "  # noqa: S608
+                    f"FROM {table} WHERE region_id >= %s AND region_id < %s",
+                    [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
+        rows = cur.fetchall()
+    if not rows:
+        return {}, np.array([], dtype=np.int64), {}
+    ids, region, econ, special, disability, birth, died, moved, registered = (list(c) for c in zip(*rows, strict=True))
+    ids_a = np.array(ids, dtype=np.int64)
+    b, d, m, r = (np.array(x, dtype=np.int64) for x in (birth, died, moved, registered))
+    s8, e8 = start.year * 10000 + start.month * 100 + start.day, end.year * 10000 + end.month * 100 + end.day
+    dead = (d > 0) & (d < s8)
+    gone_out = ~dead & (m > 0) & (m < s8)
     gone: dict[int, str] = {}
-    rows = ElderlyPerson.objects.unscoped(SYSTEM).filter(prefix_q("region_id", prefix)).values_list(
-        "id", "region_id", "birth_date", "economic_status", "special_family", "disability", "died_on",
-        "moved_out_on", "registered_on")
-    for pid, region, birth, econ, special, disability, died, moved, registered in rows.iterator(chunk_size=20000):
-        if died is not None and died < start:
-            gone[pid] = f"去世（{died:%Y-%m-%d}）"
-            continue
-        if moved is not None and moved < start:
-            gone[pid] = f"户籍迁出（{moved:%Y-%m-%d}）"
-            continue
-        if birth is None or (registered is not None and registered > end):
-            continue
-        facts[pid] = {"age": age_on(birth, end), "economic_status": econ, "special_family": special,
-                      "disability": disability, "level": levels.get(pid), "in_institution": pid in residing,
-                      "region": region}
-    return facts, gone
+    for i in np.nonzero(dead | gone_out)[0]:
+        v = int(d[i] if dead[i] else m[i])
+        gone[int(ids_a[i])] = f"{'去世' if dead[i] else '户籍迁出'}（{v // 10000}-{v // 100 % 100:02d}-{v % 100:02d}）"
+    keep = ~dead & ~gone_out & (b > 0) & ((r == 0) | (r <= e8))
+    age = (end.year - b // 10000) - ((b % 10000) > (end.month * 100 + end.day)).astype(np.int64)
+    level = np.array([levels.get(i, np.nan) for i in ids], dtype=float)
+    cols = {
+        "age": age[keep].astype(float), "economic_status": np.array(econ, dtype=object)[keep],
+        "special_family": np.array(special, dtype=bool)[keep], "disability": np.array(disability, dtype=object)[keep],
+        "level": level[keep], "in_institution": np.array([i in residing for i in ids], dtype=bool)[keep],
+        "region": np.array(region, dtype=object)[keep],
+    }
+    return cols, ids_a[keep], gone
 
 
 def institution_facts(prefix: str, start: dt.date, end: dt.date) -> dict[int, dict[str, Any]]:
@@ -158,7 +178,9 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
     by_id = {p.pk: p for p in progs}
     out = Computed(period)
 
-    persons, gone = person_facts(prefix, start, end) if person_progs else ({}, {})
+    import numpy as np
+
+    cols, pids, gone = person_facts(prefix, start, end) if person_progs else ({}, np.array([], dtype=np.int64), {})
     tm["persons_read"] = time.perf_counter() - t
     t = time.perf_counter()
     insts = institution_facts(prefix, start, end) if inst_progs else {}
@@ -166,13 +188,18 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
     t = time.perf_counter()
 
     current: dict[tuple[str, str], Line] = {}
-    for pid, f in persons.items():
-        key = f"P{pid}"
-        due, notes = rules.entitlements(person_progs, key, f)
-        for e in due:
-            p = by_id[e.programme.id]
-            current[(p.slot, key)] = Line(p, key, pid, None, f["region"], e.amount.value, e.amount.units,
-                                          e.amount.basis, Change.NEW, flags="；".join(notes)[:200])
+    if len(pids):
+        notes: dict[int, str] = {}
+        regions = cols["region"]
+        for spec, due, many in rules.entitlements_many(person_progs, cols, len(pids), notes):
+            p = by_id[spec.id]
+            slot = p.slot
+            for i in np.nonzero(due)[0]:
+                pid = int(pids[i])
+                key = f"P{pid}"
+                units = None if many.units is None else int(many.units[i])
+                current[(slot, key)] = Line(p, key, pid, None, regions[i], Decimal(f"{many.amount[i]:.2f}"), units,
+                                            many.basis(int(i)), Change.NEW, flags=notes.get(int(i), ""))
     for iid, f in insts.items():
         key = f"I{iid}"
         due, notes = rules.entitlements(inst_progs, key, f)
@@ -188,21 +215,24 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
 
     # the diff: against what the ledger paid for last month
     prev = previous_period(period)
-    paid = LedgerEntry.objects.unscoped(SYSTEM).filter(prefix_q("region_id", prefix), period=prev,
-                                                       programme__period=PeriodKind.MONTHLY)
-    prev_rows = {(slot, key): (pid_, amount, basis, person_id, inst_id, region) for
-                 slot, key, pid_, amount, basis, person_id, inst_id, region in paid.values_list(
-                     "slot", "payee_key", "programme_id", "amount", "basis", "person_id", "institution_id",
-                     "region_id").iterator(chunk_size=20000)}
+    from django.db import connection
+
+    with connection.cursor() as cur:  # plain tuples, as for the persons
+        cur.execute(f"SELECT slot, payee_key, programme_id, amount, basis, person_id, institution_id, region_id "  # noqa: S608
+                    f"FROM {LedgerEntry._meta.db_table} WHERE region_id >= %s AND region_id < %s AND period = %s",
+                    [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), prev])
+        prev_rows = {(r[0], r[1]): r[2:] for r in cur.fetchall()}
+    monthly = set(Programme.objects.unscoped(SYSTEM).filter(period=PeriodKind.MONTHLY).values_list("id", flat=True))
+    prev_rows = {k: v for k, v in prev_rows.items() if v[0] in monthly}
     for k, line in current.items():
         old = prev_rows.get(k)
         if old is None:
             line.change, line.reason = Change.NEW, "本月新符合条件"
-        elif Decimal(old[1]) != line.amount or old[0] != line.programme.pk:
-            line.change, line.previous = Change.CHANGED, Decimal(old[1])
+        elif Decimal(str(old[1])) != line.amount or old[0] != line.programme.pk:
+            line.change, line.previous = Change.CHANGED, Decimal(str(old[1]))
             line.reason = f"上月：{old[2]}"[:200]
         else:
-            line.change, line.previous = Change.SAME, Decimal(old[1])
+            line.change, line.previous = Change.SAME, Decimal(str(old[1]))
     for k, (prog_id, amount, _basis, person_id, inst_id, region) in prev_rows.items():
         if k in current:
             continue
@@ -220,9 +250,10 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
                 why = "本月不再符合条件"
         prog = by_id.get(prog_id) or Programme.objects.unscoped(SYSTEM).get(pk=prog_id)
         current[k] = Line(prog, k[1], person_id, inst_id, region, Decimal(0), None, "", Change.STOPPED,
-                          previous=Decimal(amount), reason=why)
+                          previous=Decimal(str(amount)), reason=why)
     tm["diff"] = time.perf_counter() - t
     out.lines = list(current.values())
+    out.persons_considered = len(pids)
     out.persons = len({ln.person_id for ln in out.lines if ln.person_id and ln.change != Change.STOPPED})
     out.institutions = len({ln.institution_id for ln in out.lines if ln.institution_id and ln.change != Change.STOPPED})
     return out
