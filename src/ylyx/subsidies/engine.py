@@ -96,10 +96,10 @@ def person_facts(prefix: str, start: dt.date, end: dt.date) -> tuple[dict[str, A
     else:
         ymd = "COALESCE(CAST(REPLACE({0}, '-', '') AS INTEGER), 0)"
     dates = ", ".join(ymd.format(c) for c in ("birth_date", "died_on", "moved_out_on", "registered_on"))
+    sql = (f"SELECT id, region_id, economic_status, special_family, disability, {dates} "  # noqa: S608
+           f"FROM {table} WHERE region_id >= %s AND region_id < %s")  # names from the model, values bound
     with connection.cursor() as cur:  # plain tuples: the ORM's per-value converters cost more than the query
-        cur.execute(f"SELECT id, region_id, economic_status, special_family, disability, {dates} "  # noqa: S608
-                    f"FROM {table} WHERE region_id >= %s AND region_id < %s",
-                    [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
+        cur.execute(sql, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
         rows = cur.fetchall()
     if not rows:
         return {}, np.array([], dtype=np.int64), {}
@@ -217,10 +217,10 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
     prev = previous_period(period)
     from django.db import connection
 
+    sql = (f"SELECT slot, payee_key, programme_id, amount, basis, person_id, institution_id, region_id "  # noqa: S608
+           f"FROM {LedgerEntry._meta.db_table} WHERE region_id >= %s AND region_id < %s AND period = %s")
     with connection.cursor() as cur:  # plain tuples, as for the persons
-        cur.execute(f"SELECT slot, payee_key, programme_id, amount, basis, person_id, institution_id, region_id "  # noqa: S608
-                    f"FROM {LedgerEntry._meta.db_table} WHERE region_id >= %s AND region_id < %s AND period = %s",
-                    [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), prev])
+        cur.execute(sql, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), prev])
         prev_rows = {(r[0], r[1]): r[2:] for r in cur.fetchall()}
     monthly = set(Programme.objects.unscoped(SYSTEM).filter(period=PeriodKind.MONTHLY).values_list("id", flat=True))
     prev_rows = {k: v for k, v in prev_rows.items() if v[0] in monthly}

@@ -401,7 +401,7 @@ def compile_amount_np(spec: Any, path: str = "金额") -> Callable[[Columns, int
             col = np.asarray(c.get(spec["field"]), dtype=float)
             amt = np.full(n, np.nan)
             labels = []
-            for j, (lo, hi, a) in enumerate(spec["bands"]):
+            for lo, hi, a in spec["bands"]:
                 with np.errstate(invalid="ignore"):
                     hit = np.ones(n, dtype=bool) if lo is None else col >= lo
                     if hi is not None:
