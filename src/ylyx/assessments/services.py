@@ -240,7 +240,9 @@ def current_levels(on: dt.date, person_ids: Iterable[int] | None = None, prefix:
         qs = qs.filter(prefix_q("region_id", prefix))
     if person_ids is not None:
         qs = qs.filter(person_id__in=list(person_ids))
-    out: dict[int, int] = {}
-    for pid, level in qs.order_by("assessed_on", "id").values_list("person_id", "level").iterator(chunk_size=20000):
-        out[pid] = level
-    return out
+    sql, params = qs.order_by("assessed_on", "id").values_list("person_id", "level").query.sql_with_params()
+    from django.db import connection
+
+    with connection.cursor() as cur:  # plain tuples: this runs over every assessment of a city
+        cur.execute(sql, params)
+        return {pid: level for pid, level in cur.fetchall()}

@@ -16,13 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ylyx.audit.services import record
 from ylyx.core.gates import refusals
+from ylyx.core.mask import mask_name
 from ylyx.core.permissions import allows
-from ylyx.core.scoping import ensure_in_scope, prefix_q
+from ylyx.core.scoping import ensure_in_scope
 
 from . import engine, rules
 from .models import (
@@ -55,7 +56,7 @@ def _require(user: Any, action: str) -> None:
 
 def _chunk_size() -> int:
     env = os.environ.get("YLYX_SUBSIDY_LEDGER_CHUNK")
-    return int(env) if env else int(getattr(settings, "SUBSIDY", {}).get("ledger_chunk", 5000))
+    return int(env) if env else int(getattr(settings, "SUBSIDY", {}).get("ledger_chunk", 50000))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -445,14 +446,14 @@ def bank_rows(batch: Batch):
         last = rows[-1].id
         pids = [r.person_id for r in rows if r.person_id]
         iids = [r.institution_id for r in rows if r.institution_id]
-        people = {p.pk: p for p in ElderlyPerson.objects.unscoped("payees of the batch").filter(pk__in=pids).only(
-            "id", "name", "id_number_enc")}
+        people = {p[0]: p[1:] for p in ElderlyPerson.objects.unscoped("payees of the batch").filter(
+            pk__in=pids).values_list("id", "name", "id_last4")}
         insts = dict(Institution.objects.unscoped("payees of the batch").filter(pk__in=iids).values_list("id", "name"))
         for r in rows:
             n += 1
             if r.person_id:
                 p = people.get(r.person_id)
-                payee, idn, kind = (p.name_masked, p.id_number_masked, "个人") if p else ("", "", "个人")
+                payee, idn, kind = (mask_name(p[0]), f"{'*' * 14}{p[1]}", "个人") if p else ("", "", "个人")
             else:
                 payee, idn, kind = insts.get(r.institution_id, ""), "", "机构"
             yield [n, batch.period, r.programme.code, r.programme.name, kind, payee, idn, r.region_id,
@@ -475,25 +476,27 @@ def compact_batch(batch: Batch) -> int:
 def detect_recoveries(user: Any, prefix: str) -> int:
     """追缴: every payment for a period after the payee's death or move-out month gets one recovery
     (idempotent: a ledger row has at most one)."""
+    from django.db import connection
+
     from ylyx.people.models import ElderlyPerson
 
-    gone = {pid: (d or m, "去世" if d else "户籍迁出") for pid, d, m in ElderlyPerson.objects.unscoped(
-        "recovery scan: region checked by the caller").filter(prefix_q("region_id", prefix)).filter(
-        Q(died_on__isnull=False) | Q(moved_out_on__isnull=False)).values_list("id", "died_on", "moved_out_on")}
-    if not gone:
-        return 0
+    month = "to_char({0}, 'YYYY-MM')" if connection.vendor == "postgresql" else "substr({0}, 1, 7)"
+    gone_month = f"COALESCE({month.format('p.died_on')}, {month.format('p.moved_out_on')})"
+    sql = (f"SELECT e.id, e.person_id, e.period, e.region_id, e.amount, p.died_on, p.moved_out_on "  # noqa: S608
+           f"FROM {LedgerEntry._meta.db_table} e JOIN {ElderlyPerson._meta.db_table} p ON p.id = e.person_id "
+           f"LEFT JOIN {Recovery._meta.db_table} r ON r.entry_id = e.id "
+           f"WHERE r.id IS NULL AND e.status = 'paid' AND e.period NOT LIKE 'A%%' "
+           f"AND p.region_id >= %s AND p.region_id < %s "
+           f"AND (p.died_on IS NOT NULL OR p.moved_out_on IS NOT NULL) AND e.period > {gone_month}")
+    with connection.cursor() as cur:  # one join instead of every dead person's whole payment history
+        cur.execute(sql, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
+        found = cur.fetchall()
     made = []
-    ids = list(gone)
-    for i in range(0, len(ids), 900):
-        part = ids[i:i + 900]
-        rows = LedgerEntry.objects.unscoped("recovery scan").filter(
-            person_id__in=part, recovery__isnull=True, status=LedgerStatus.PAID).exclude(period__startswith="A")
-        for entry_id, person_id, period, region_id, amount in rows.values_list(
-                "id", "person_id", "period", "region_id", "amount"):
-            day, why = gone[person_id]
-            if period > engine.period_of(day):
-                made.append(Recovery(entry_id=entry_id, person_id=person_id, region_id=region_id, amount=amount,
-                                     reason=f"{why}（{day:%Y-%m-%d}）后仍发放 {period} 期"))
+    for entry_id, person_id, period, region_id, amount, died, moved in found:
+        day = str(died or moved)[:10]
+        why = "去世" if died else "户籍迁出"
+        made.append(Recovery(entry_id=entry_id, person_id=person_id, region_id=region_id,
+                             amount=Decimal(str(amount)), reason=f"{why}（{day}）后仍发放 {period} 期"))
     if made:
         with transaction.atomic():
             Recovery.objects.bulk_create(made, ignore_conflicts=True)
