@@ -2,7 +2,8 @@
 city, assessor qualifications for the demo officers, GB/T 42195 assessments for every resident of an
 institution and a sample of home-living elderly (levels distributed plausibly, answers consistent with the
 scorer), a few construction applications in every state, a few absences, and two years of monthly batches
-(2024-01 … 2025-12, the demo's horizon) computed from the registry and approved through the ledger.
+(2024-01 … 2025-12, the demo's horizon) computed from the registry and approved through the ledger — at full
+scale the last six months unless ``YLYX_DEMO_SUBSIDY_MONTHS=24`` (about 10 s a month there).
 
 Older batches keep only the lines that explain a difference (新增/变更/停发); the ledger keeps every payment.
 All synthetic; deterministic for a seed.
@@ -17,7 +18,10 @@ from collections.abc import Callable
 import numpy as np
 
 CITY = "150800000000"
-HOME_SAMPLE = 0.05  # share of home-living elderly assessed
+HOME_SAMPLE = 0.04  # share of home-living elderly assessed
+POOR_SAMPLE = 0.35  # share of home-living elderly in economic difficulty assessed (their allowances need a level)
+FULL_HISTORY_UP_TO = 150_000  # elderly: up to this many, the demo computes two years of batches; above, MONTHS_LARGE
+MONTHS_LARGE = 6
 POOR = ("dibao", "dibao_edge", "tekun", "hardship")
 # level shares (能力完好 … 完全失能) [illustrative]
 RESIDENT_LEVELS = np.array([0.08, 0.27, 0.30, 0.20, 0.15])
@@ -95,7 +99,7 @@ def build(rng: np.random.Generator, log: Callable[[str], None] = print, *, batch
         died_on__isnull=True, moved_out_on__isnull=True).values_list("id", "region_id", "economic_status"))
     pick = rng.random(len(home))
     chosen = [(pid, region, econ) for (pid, region, econ), r in zip(home, pick, strict=True)
-              if econ in POOR or r < HOME_SAMPLE]
+              if r < (POOR_SAMPLE if econ in POOR else HOME_SAMPLE)]
     cfg = scoring.Config()
     rows: list[Assessment] = []
     start_day = dt.date(2023, 1, 1).toordinal()
@@ -186,6 +190,14 @@ def build(rng: np.random.Generator, log: Callable[[str], None] = print, *, batch
     if batches:
         t = time.perf_counter()
         periods = _periods(FIRST_PERIOD, LAST_PERIOD)
+        # Two years at every scale would cost about 10 s a month at full scale (518,000 elderly): a full-scale
+        # build computes the last MONTHS_LARGE months unless YLYX_DEMO_SUBSIDY_MONTHS says otherwise.
+        import os
+
+        n_elderly = ElderlyPerson.objects.unscoped("demo").count()
+        months = int(os.environ.get("YLYX_DEMO_SUBSIDY_MONTHS") or (
+            len(periods) if n_elderly <= FULL_HISTORY_UP_TO else MONTHS_LARGE))
+        periods = periods[-max(1, min(months, len(periods))):]
         lines = paid = 0
         for n, period in enumerate(periods):
             b = services.compute_batch_for(city, period, user=minzheng)

@@ -413,9 +413,12 @@ def _pay_batch(b: Batch) -> Batch:
             time.sleep(pause)
     with transaction.atomic():
         b = Batch.objects.unscoped(SYSTEM).select_for_update().get(pk=b.pk)
-        paid_here = LedgerEntry.objects.unscoped(SYSTEM).filter(
-            batch=b, period=b.period, programme_id=OuterRef("programme_id"), payee_key=OuterRef("payee_key"))
-        b.skipped_count = lines.exclude(Exists(paid_here)).update(skipped=True)
+        written = LedgerEntry.objects.unscoped(SYSTEM).filter(batch=b).count()
+        b.skipped_count = 0
+        if written < len(ids):  # some payee was paid by another batch first: mark those lines
+            paid_here = LedgerEntry.objects.unscoped(SYSTEM).filter(
+                batch=b, period=b.period, programme_id=OuterRef("programme_id"), payee_key=OuterRef("payee_key"))
+            b.skipped_count = lines.exclude(Exists(paid_here)).update(skipped=True)
         b.paid_total = LedgerEntry.objects.unscoped(SYSTEM).filter(batch=b).aggregate(s=Sum("amount"))["s"] or 0
         b.status, b.paid_at = BatchStatus.PAID, timezone.now()
         b.save()
