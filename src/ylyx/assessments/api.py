@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
@@ -61,7 +63,7 @@ class RiskEventsInput(Serializer):
 
 class AnswersInput(Serializer):
     answers = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=4), required=False,
-                                    label="各项得分（项目编号 → 分值，如 {\"B.1.1\": 4}）")
+                                    label="各项得分（项目编号 → 分值，如 B.1.1 → 4）")
     coma = serializers.BooleanField(required=False, label="昏迷")
     dementia = serializers.BooleanField(required=False, label="痴呆")
     psychiatric = serializers.BooleanField(required=False, label="精神科诊断的精神和行为障碍")
@@ -72,6 +74,24 @@ class AnswersInput(Serializer):
         if bad:
             raise serializers.ValidationError(f"各项得分：{'、'.join(bad[:5])} 不是评估项目编号")
         return value
+
+
+def flat_errors(errors: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}{k}：", v, key)
+        elif isinstance(value, list):
+            for v in value:
+                walk(prefix, v, key)
+        else:
+            out.setdefault(key, []).append(f"{prefix}{value}")
+
+    for k, v in errors.items():
+        walk("", v, k)
+    return out
 
 
 class AssessmentViewSet(ScopedViewSet):
@@ -97,7 +117,8 @@ class AssessmentViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def answers(self, request: Request, pk=None):
         ser = AnswersInput(data=request.data)
-        ser.is_valid(raise_exception=True)
+        if not ser.is_valid():  # nested field errors flattened: the error body is field → list of messages
+            raise serializers.ValidationError(flat_errors(ser.errors))
         d = ser.validated_data
         return self.respond(services.save_answers(request.user, self.get_object(), d.get("answers", {}),
                                                   coma=d.get("coma"), dementia=d.get("dementia"),

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ylyx.audit.services import record
+from ylyx.core.errors import Conflict
 from ylyx.core.permissions import allows
 from ylyx.core.scoping import ensure_in_scope
 
@@ -44,7 +45,7 @@ def _require(user: Any, action: str) -> None:
 
 def _require_qualified(user: Any, a: Assessment, who: str) -> None:
     if qualification(user, a.assessed_on, a.region_id) is None:
-        raise ValidationError(f"{who}没有在评估日期有效、覆盖该区划的评估员资格")
+        raise PermissionDenied(f"{who}没有在评估日期有效、覆盖该区划的评估员资格")
 
 
 @transaction.atomic
@@ -53,7 +54,7 @@ def start(user: Any, person: Any, *, assessed_on: dt.date | None = None, reason:
     _require(user, "add")
     ensure_in_scope(person, user, "view")
     if not person.is_active:
-        raise ValidationError("该老年人已去世或迁出，不能新建评估")
+        raise Conflict("该老年人已去世或迁出，不能新建评估")
     if reason not in Reason.values or reason == Reason.LEGACY:
         raise ValidationError({"reason": "评估原因无效"})
     on = assessed_on or timezone.localdate()
@@ -82,7 +83,7 @@ def save_answers(user: Any, a: Assessment, answers: dict[str, int], *, coma: boo
     ensure_in_scope(a, user, "change")
     a = _lock(a)
     if a.status != Status.DRAFT:
-        raise ValidationError("评估已提交，不能再修改各项得分")
+        raise Conflict("评估已提交，不能再修改各项得分")
     if user.pk != a.first_assessor_id:
         raise PermissionDenied("只有发起评估的评估员可以填写各项得分")
     errors = scoring.validate(answers, partial=True)
@@ -109,8 +110,8 @@ def _apply(a: Assessment) -> None:
                               risk_events=dict(a.risk_events))
     try:
         res = scoring.score(dict(a.answers), cond, config.scoring_config())
-    except scoring.AnswerError as e:
-        raise ValidationError(e.errors) from e
+    except scoring.AnswerError as e:  # incomplete or invalid answers: the record's state forbids submitting
+        raise Conflict(e.errors) from e
     a.self_care, a.motor = res.scores["self_care"], res.scores["motor"]
     a.mental, a.perception = res.scores["mental"], res.scores["perception"]
     a.total, a.preliminary_level, a.level = res.total, res.preliminary_level, res.level
@@ -123,7 +124,7 @@ def submit(user: Any, a: Assessment) -> Assessment:
     ensure_in_scope(a, user, "change")
     a = _lock(a)
     if a.status != Status.DRAFT:
-        raise ValidationError("评估不在评估中状态")
+        raise Conflict("评估不在评估中状态")
     if user.pk != a.first_assessor_id:
         raise PermissionDenied("只有发起评估的评估员可以提交")
     _apply(a)
@@ -147,9 +148,9 @@ def sign(user: Any, a: Assessment) -> Assessment:
     ensure_in_scope(a, user, "change")
     a = _lock(a)
     if a.status != Status.SUBMITTED:
-        raise ValidationError("评估尚未提交或已完成")
+        raise Conflict("评估尚未提交或已完成")
     if user.pk == a.first_assessor_id:
-        raise ValidationError("第二评估员不能与第一评估员为同一人")
+        raise Conflict("第二评估员不能与第一评估员为同一人")
     _require_qualified(user, a, "评估员二")
     a.second_assessor = user
     a.status = Status.COMPLETED
@@ -171,7 +172,7 @@ def return_to_first(user: Any, a: Assessment, reason: str) -> Assessment:
     ensure_in_scope(a, user, "change")
     a = _lock(a)
     if a.status != Status.SUBMITTED:
-        raise ValidationError("只有待确认的评估可以退回")
+        raise Conflict("只有待确认的评估可以退回")
     if not reason.strip():
         raise ValidationError({"reason": "请填写退回理由"})
     a.status = Status.DRAFT

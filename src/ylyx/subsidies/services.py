@@ -20,6 +20,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ylyx.audit.services import record
+from ylyx.core.errors import Conflict
 from ylyx.core.gates import refusals
 from ylyx.core.mask import mask_name
 from ylyx.core.permissions import allows
@@ -188,7 +189,7 @@ def review(user: Any, app: ConstructionApplication, *, approve: bool, comment: s
     ensure_in_scope(app, user, "change")
     app = _lock_app(app)
     if app.status != ApplicationStatus.SUBMITTED:
-        raise ValidationError("申请不在待旗县区审核状态")
+        raise Conflict("申请不在待旗县区审核状态")
     if not approve and not comment.strip():
         raise ValidationError({"comment": "退回时请填写审核意见"})
     a = evaluate_application(app)
@@ -207,7 +208,7 @@ def decide(user: Any, app: ConstructionApplication, *, approve: bool, comment: s
     ensure_in_scope(app, user, "approve")
     app = _lock_app(app)
     if app.status != ApplicationStatus.REVIEWED:
-        raise ValidationError("申请不在待市级审批状态")
+        raise Conflict("申请不在待市级审批状态")
     if approve:
         reasons = refusals("subsidy", app.institution)
         if reasons:
@@ -238,7 +239,7 @@ def resubmit(user: Any, app: ConstructionApplication, *, units: int | None = Non
     ensure_in_scope(app, user, "change")
     app = _lock_app(app)
     if app.status != ApplicationStatus.RETURNED:
-        raise ValidationError("只有退回补正的申请可以重新提交")
+        raise Conflict("只有退回补正的申请可以重新提交")
     if units is not None:
         if units <= 0:
             raise ValidationError({"units": "新增床位/托位数应大于 0"})
@@ -311,7 +312,7 @@ def compute_batch_for(region: Any, period: str, *, user: Any = None, timings: di
     with transaction.atomic():
         batch = Batch.objects.unscoped(SYSTEM).select_for_update().filter(region=region, period=period).first()
         if batch is not None and batch.status != BatchStatus.COMPUTED:
-            raise ValidationError("该期批次已批准，不能重新计算")
+            raise Conflict("该期批次已批准，不能重新计算")
         if batch is None:
             batch = Batch(region=region, period=period, month_end=end)
         live = [ln for ln in computed.lines if ln.change != Change.STOPPED]
@@ -368,7 +369,7 @@ def approve_batch_for(batch: Batch, *, user: Any = None) -> Batch:
     with transaction.atomic():
         b = Batch.objects.unscoped(SYSTEM).select_for_update().get(pk=batch.pk)
         if b.status != BatchStatus.COMPUTED:
-            raise ValidationError("该批次已被批准，不能重复审批")
+            raise Conflict("该批次已被批准，不能重复审批")
         b.status, b.approved_by, b.approved_at = BatchStatus.PAYING, user, timezone.now()
         b.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
         record(user, "subsidy_batch_approve", b, detail={"total": str(b.total), "lines": b.lines_count})
@@ -381,7 +382,7 @@ def resume_batch(user: Any, batch: Batch) -> Batch:
     ensure_in_scope(batch, user, "approve")
     b = Batch.objects.unscoped(SYSTEM).get(pk=batch.pk)
     if b.status != BatchStatus.PAYING:
-        raise ValidationError("该批次不在入账中状态")
+        raise Conflict("该批次不在入账中状态")
     return _pay_batch(b)
 
 
@@ -467,7 +468,7 @@ def compact_batch(batch: Batch) -> int:
     """Drop a paid batch's unchanged lines (持续): the ledger keeps every payment and the bank file reads it;
     the lines that explain a difference (新增, 变更, 停发) stay."""
     if batch.status != BatchStatus.PAID:
-        raise ValidationError("只有已发放的批次可以压缩明细")
+        raise Conflict("只有已发放的批次可以压缩明细")
     n, _ = BatchLine.objects.unscoped("maintenance of a paid batch").filter(batch=batch, change=Change.SAME).delete()
     return n
 
@@ -515,7 +516,7 @@ def close_recovery(user: Any, rec: Recovery, *, recovered: bool, note: str = "")
     ensure_in_scope(rec, user, "change")
     rec = Recovery.objects.unscoped(SYSTEM).select_for_update().get(pk=rec.pk)
     if rec.status != RecoveryStatus.OPEN:
-        raise ValidationError("该追缴已办结")
+        raise Conflict("该追缴已办结")
     if not recovered and not note.strip():
         raise ValidationError({"note": "核销时请说明原因"})
     rec.status = RecoveryStatus.RECOVERED if recovered else RecoveryStatus.WAIVED

@@ -56,9 +56,9 @@ def test_two_qualified_assessors_complete_an_assessment(tree, users, assessors):
 
 def test_unqualified_or_expired_assessor_is_refused(tree, users, assessors):
     person = testing.make_elderly(tree["linhe_village"])
-    with pytest.raises(ValidationError, match="评估员资格"):
+    with pytest.raises(PermissionDenied, match="评估员资格"):
         services.start(testing.make_user("county_officer", tree["linhe"]), person, assessed_on=ON)
-    with pytest.raises(ValidationError, match="评估员资格"):
+    with pytest.raises(PermissionDenied, match="评估员资格"):
         services.start(assessors[0], person, assessed_on=dt.date(2029, 1, 1))
 
 
