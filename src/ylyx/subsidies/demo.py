@@ -157,8 +157,8 @@ def build(rng: np.random.Generator, log: Callable[[str], None] = print, *, batch
                                       build_kind=kind, urban=inst.region_id.startswith("150802"), units=units,
                                       lease_years=8 if kind == "leased" else None, capacity_record=cr,
                                       evidence="备案回执、竣工验收报告、床位（托位）变更记录（演示）")
-        a = services.evaluate_application(app)
-        app.amount, app.basis = a.value, a.basis[:200]
+        due = services.evaluate_application(app)
+        app.amount, app.basis = due.value, due.basis[:200]
         app.status = "submitted"
         app.save()
         state = states[n % len(states)]

@@ -202,8 +202,8 @@ def compute(region_code: str, prefix: str, period: str, *, timings: dict[str, fl
                                             many.basis(int(i)), Change.NEW, flags=notes.get(int(i), ""))
     for iid, f in insts.items():
         key = f"I{iid}"
-        due, notes = rules.entitlements(inst_progs, key, f)
-        flags = list(notes)
+        due, inst_notes = rules.entitlements(inst_progs, key, f)
+        flags = list(inst_notes)
         if f["away_15"]:
             flags.append(f"{f['away_15']} 名在院老人当月离院15天及以上，请核实运营补贴人数")
         for e in due:

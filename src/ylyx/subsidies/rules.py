@@ -371,7 +371,7 @@ def compile_amount_np(spec: Any, path: str = "金额") -> Callable[[Columns, int
         return u
 
     def many(c: Columns, n: int) -> Many:
-        units = None
+        units: Any = None
         if kind == "fixed":
             amt = np.full(n, float(spec["amount"]))
             basis = lambda i: f"{spec['amount']} 元"  # noqa: E731
@@ -381,7 +381,7 @@ def compile_amount_np(spec: Any, path: str = "金额") -> Callable[[Columns, int
             basis = lambda i: f"{spec['unit']} {int(units[i])} × {spec['rate']} 元"  # noqa: E731
         elif kind in ("by_value", "per_unit_by_value"):
             table = spec["amounts" if kind == "by_value" else "rates"]
-            col = c.get(spec["field"])
+            col: Any = c.get(spec["field"])
             rate = np.full(n, np.nan)
             if col is not None:
                 for k, v in table.items():
