@@ -105,3 +105,19 @@ def test_cross_checks_find_payment_after_death_and_excess_beds(client, tree, use
     page = client.get(reverse("subsidies:crosscheck") + f"?period={PERIOD}").content.decode()
     assert "去世 2026-09-03，仍发放 2026-10" in page
     assert "累计补助 80 张/个，登记 50 张/个" in page
+
+
+def test_todos_feed_reviews_approvals_and_recoveries(tree, users, programmes, home):
+    from ylyx.core.todo import todos_for
+
+    app = services.apply(users["county_officer"], home, programme=programmes["elder_construction"], build_kind="new",
+                         units=10, evidence="回执")
+    assert [t for t in todos_for(users["county_officer"]) if t.source == "subsidy_application"]
+    assert not [t for t in todos_for(users["civil_affairs"]) if t.source == "subsidy_application"]
+    services.review(users["county_officer"], app, approve=True)
+    assert [t for t in todos_for(users["civil_affairs"]) if t.source == "subsidy_application"]
+    testing.make_elderly(tree["linhe_village"], birth=dt.date(1941, 2, 1))
+    services.compute_batch(users["county_officer"], tree["linhe"], PERIOD)
+    todo = [t for t in todos_for(users["civil_affairs"]) if t.source == "subsidy_batch"]
+    assert len(todo) == 1 and "审批发放批次" in todo[0].title
+    assert not [t for t in todos_for(users["operator"]) if t.source.startswith("subsidy")]
