@@ -133,3 +133,25 @@ def test_pages_render_for_each_role_and_hide_other_counties(client, tree, users,
     assert client.get(reverse("assessments:fill", args=[a.pk])).status_code == 404
     client.force_login(users["inspector"])
     assert client.get(reverse("assessments:list")).status_code == 403
+
+
+def test_legacy_import_command(tmp_path, tree, users):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from openpyxl import Workbook
+
+    person = testing.make_elderly(tree["linhe_village"])
+    path = tmp_path / "legacy.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "评估日期", "评估结论", "总分"])
+    ws.append([person.id_number, "2018-04-02", "轻度失能", 75])
+    wb.save(path)
+    call_command("import_legacy_assessments", str(path), user=users["county_officer"].username)
+    a = Assessment.objects.unscoped("test").get(person=person)
+    assert a.is_legacy and a.legacy_result == "轻度失能" and a.assessed_on == dt.date(2018, 4, 2)
+    ws.append(["150802195001010000", "2018-04-02", "失能"])
+    wb.save(path)
+    with pytest.raises(CommandError, match="数据第2行"):
+        call_command("import_legacy_assessments", str(path), user=users["county_officer"].username)
+    assert Assessment.objects.unscoped("test").filter(person=person).count() == 1
