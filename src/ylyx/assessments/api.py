@@ -106,7 +106,7 @@ class AssessmentViewSet(ScopedViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Assessment.objects.none()
         act = "add" if self.action == "create" else ("change" if self.request.method == "POST" else "view")
-        if not allows(self.request.user.role, "assessment", "view"):
+        if not allows(getattr(self.request.user, "role", ""), "assessment", "view"):
             raise exceptions.PermissionDenied("无权查看能力评估")
         return self.queryset.all().for_user(self.request.user, act)
 

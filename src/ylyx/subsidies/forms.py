@@ -66,7 +66,7 @@ class ProgrammeForm(forms.Form):
         return v
 
     def clean(self):
-        d = super().clean()
+        d = super().clean() or {}
         if d.get("effective_to") and d.get("effective_from") and d["effective_to"] < d["effective_from"]:
             self.add_error("effective_to", "失效日期不能早于生效日期")
         return d

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,8 +35,9 @@ def test_scalar_and_columnwise_agree_on_random_people():
     notes: dict[int, str] = {}
     many = rules.entitlements_many(progs, cols, n, notes)
     for i in range(n):
-        facts = {k: (None if isinstance(v[i], float) and np.isnan(v[i]) else v[i]) for k, v in cols.items()}
-        facts["age"] = int(facts["age"])
+        facts: dict[str, Any] = {k: (None if isinstance(v[i], float) and np.isnan(v[i]) else v[i])
+                                 for k, v in cols.items()}
+        facts["age"] = int(cols["age"][i])
         if facts["level"] is not None:
             facts["level"] = int(facts["level"])
         due, _ = rules.entitlements(progs, f"P{i}", facts)
