@@ -10,7 +10,7 @@ import functools
 from typing import Any, ClassVar
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from ylyx.audit.services import record
 from ylyx.core import mask
 from ylyx.core.filters import BooleanFilter, IntegerFilter
+from ylyx.core.scoping import ScopedQuerySet
 from ylyx.generic.api import (
     ID_NUMBER_FORMAT,
     PHONE_FORMAT,
@@ -74,7 +75,7 @@ class ScopedPeopleViewSet(ScopedViewSet):
     """List/retrieve through ``for_user``; create and PATCH call the service; no PUT (every change is partial:
     the ID number is write-only and never re-sent), no delete."""
 
-    queryset: QuerySet[ElderlyPerson | Infant]
+    queryset: ScopedQuerySet
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [IsAuthenticated, ResourcePermission]
     no_conflict_actions = ("reveal",)
@@ -94,7 +95,7 @@ class ScopedPeopleViewSet(ScopedViewSet):
         return data, reason
 
     def output(self, obj, warnings: list[str] | None = None, code: int = status.HTTP_200_OK) -> Response:
-        obj = self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)  # type: ignore[attr-defined,unused-ignore]
+        obj = self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)
         obj.warnings = warnings or []
         return Response(self.get_serializer(obj).data, status=code)
 
@@ -288,7 +289,7 @@ class StayEndSerializer(Serializer):
 class StayViewSet(ScopedViewSet):
     """Create = 入住/入托 through the rules; PATCH only sets the end date (离院/离托)."""
 
-    queryset: QuerySet[Residence | Enrolment]
+    queryset: ScopedQuerySet
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [IsAuthenticated, ResourcePermission]
     ordering_fields = ["id", "started_on", "ended_on"]
@@ -304,7 +305,7 @@ class StayViewSet(ScopedViewSet):
         return dict(ser.validated_data)
 
     def output(self, obj, code=status.HTTP_200_OK) -> Response:
-        return Response(super().get_serializer_class()(self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)).data, status=code)  # type: ignore[attr-defined,unused-ignore]
+        return Response(super().get_serializer_class()(self.queryset.all().for_user(self.request.user, "view").get(pk=obj.pk)).data, status=code)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
