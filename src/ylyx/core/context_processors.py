@@ -12,6 +12,8 @@ NAV: list[tuple[Resource | tuple[Resource, ...], str, str]] = [
     ("institution", "workspace:map", "机构地图"),
     ("reported_value", "indicators:reported_list", "指标填报"),
     (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
+    ("assessment", "assessments:list", "能力评估"),
+    ("subsidy", "subsidies:home", "补贴"),
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE: tuple[Resource, ...] = ("institution", "elderly", "infant", "practitioner")

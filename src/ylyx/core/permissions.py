@@ -15,6 +15,10 @@ Supervision (综合监管) resources: ``inspection`` (plans, inspector roster, d
 extra actions ``draw`` and ``publish``), ``credit`` (credit files, red/black lists; ``approve`` decides list
 entries and appeals, ``appeal`` lets an operator object or apply for repair), ``complaint`` and ``incident``.
 An inspector's rows are further limited to the inspections assigned to them (supervision/models.py).
+
+``assessment`` (老年人能力评估, assessor qualifications) and ``subsidy`` (programmes, construction applications,
+monthly batches, the ledger, recoveries, absences): ``approve`` on subsidy is the city's approval of
+applications and batches; county officers review (``change``); operators apply (``add``) for their institution.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from django.conf import settings
 from django.db import models
 
 Resource = Literal["institution", "elderly", "infant", "practitioner", "indicator", "reported_value", "region",
-                   "export", "audit", "user", "inspection", "credit", "complaint", "incident"]
+                   "export", "audit", "user", "inspection", "credit", "complaint", "incident",
+                   "assessment", "subsidy"]
 Action = Literal["view", "add", "change", "delete", "export", "import", "approve", "draw", "publish", "appeal"]
 RESOURCES: frozenset[str] = frozenset(get_args(Resource))
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
@@ -75,6 +80,18 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }
+
+# 老年人能力评估 and 补贴 (assessments and subsidies apps)
+_EXTRA: dict[str, dict[Resource, set[Action]]] = {
+    Role.CIVIL_AFFAIRS: {"assessment": RW, "subsidy": RW | {"approve"}},
+    Role.HEALTH: {"subsidy": RW | {"approve"}},
+    Role.COUNTY_OFFICER: {"assessment": RW, "subsidy": RW},
+    Role.TOWN_OFFICER: {"assessment": RW - {"import"}, "subsidy": {"view"}},
+    Role.OPERATOR: {"assessment": {"view"}, "subsidy": {"view", "add", "change"}},
+    Role.LEADER: {"assessment": RO, "subsidy": RO},
+}
+for _role, _rights in _EXTRA.items():
+    PERMISSIONS[_role].update(_rights)
 
 DOMAINS: dict[str, set[str] | None] = {
     Role.CIVIL_AFFAIRS: {"elder"},

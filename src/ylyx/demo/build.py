@@ -115,6 +115,10 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
             from ylyx.indicators.services import load_seed_plans
 
             load_seed_plans()
+        with phase("能力评估与补贴"):
+            from ylyx.subsidies.demo import build as build_subsidies
+
+            w.counts.update({f"subsidies.{k}": v for k, v in build_subsidies(rng(10), log).items()})
         with phase("综合监管"):
             from .supervision import build as build_supervision
 
