@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ylyx.core.permissions import Action
 from ylyx.generic.api import (
     ModelSerializer,
     RegionField,
@@ -92,14 +93,9 @@ class ApplicationViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     ordering = ["-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ConstructionApplication.objects.none()
-        act = {"create": "add", "review": "change", "decide": "approve"}.get(self.action or "", "view")
-        return self.queryset.all().for_user(self.request.user, act)
-
-    def scope_action(self) -> str:
-        return {"create": "add", "review": "change", "decide": "approve"}.get(self.action or "", "view")
+    def scope_action(self) -> Action:
+        acts: dict[str, Action] = {"create": "add", "review": "change", "decide": "approve"}
+        return acts.get(self.action or "", "view")
 
     def _decision(self, request: Request, fn) -> Response:
         ser = DecisionInput(data=request.data)
@@ -146,8 +142,9 @@ class BatchViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     ordering = ["-period", "region_id"]
 
-    def scope_action(self) -> str:
-        return {"create": "change", "approve": "approve", "resume": "approve"}.get(self.action or "", "view")
+    def scope_action(self) -> Action:
+        acts: dict[str, Action] = {"create": "change", "approve": "approve", "resume": "approve"}
+        return acts.get(self.action or "", "view")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
