@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("ylyx.audit.urls")),
     path("supervision/", include("ylyx.supervision.urls")),
     path("public/supervision/", include("ylyx.supervision.public_urls")),
+    path("planning/", include("ylyx.planning.urls")),
     path("api/", include("ylyx.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

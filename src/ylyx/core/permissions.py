@@ -15,6 +15,9 @@ Supervision (综合监管) resources: ``inspection`` (plans, inspector roster, d
 extra actions ``draw`` and ``publish``), ``credit`` (credit files, red/black lists; ``approve`` decides list
 entries and appeals, ``appeal`` lets an operator object or apply for repair), ``complaint`` and ``incident``.
 An inspector's rows are further limited to the inspections assigned to them (supervision/models.py).
+
+Planning (规划测算) resource: ``project`` (the project library 储备→开工→建成→运营, residential areas under
+四同步, and the planning pages: gaps, circles, accessibility, siting). Demand norms belong to a plan and follow it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.conf import settings
 from django.db import models
 
 Resource = Literal["institution", "elderly", "infant", "practitioner", "indicator", "reported_value", "region",
-                   "export", "audit", "user", "inspection", "credit", "complaint", "incident"]
+                   "export", "audit", "user", "inspection", "credit", "complaint", "incident", "project"]
 Action = Literal["view", "add", "change", "delete", "export", "import", "approve", "draw", "publish", "appeal"]
 RESOURCES: frozenset[str] = frozenset(get_args(Resource))
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
@@ -52,26 +55,28 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
     Role.CIVIL_AFFAIRS: {"institution": ALL, "elderly": RW, "practitioner": RW,
                          "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                          "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
-                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
+                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"},
+                         "project": ALL},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
                   "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                   "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
-                  "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
+                  "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"},
+                  "project": ALL},
     Role.COUNTY_OFFICER: {"institution": RW, "elderly": RW, "infant": RW, "practitioner": RW,
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
                           "region": {"view"}, "export": {"approve"}, "inspection": INSPECT,
                           "credit": RO | {"add", "change"}, "complaint": RO | {"add", "change"},
-                          "incident": RO | {"add", "change"}},
+                          "incident": RO | {"add", "change"}, "project": RW},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
                         "indicator": RO, "region": {"view"}, "complaint": {"view", "add"},
-                        "incident": {"view", "add", "change"}},
+                        "incident": {"view", "add", "change"}, "project": RO},
     Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"},
                      "inspection": {"view", "change", "export"}, "credit": {"view"}},
     Role.OPERATOR: {"institution": {"view", "change"}, "elderly": {"view"}, "infant": {"view"},
                     "practitioner": {"view", "add", "change"}, "inspection": {"view", "change"},
                     "credit": {"view", "appeal"}, "incident": {"view", "add", "change"}},
     Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"},
-                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO},
+                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO, "project": RO},
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }

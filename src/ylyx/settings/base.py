@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ylyx.workspace",
     "ylyx.demo",
     "ylyx.supervision",
+    "ylyx.planning",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "planning"
+urlpatterns = [
+    path("", views.gaps, name="gaps"),
+    path("projection/", views.projection, name="projection"),
+]
