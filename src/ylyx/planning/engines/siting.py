@@ -111,48 +111,45 @@ def reduce(demand_pos, cand_pos, weights, n_candidates: int, drop_dominated: boo
     return Reduced(m_rows, np.array(m_w), cols, n_demand, n_candidates, uncoverable)
 
 
-def _greedy_mclp(red: Reduced, p: int) -> list[int]:
-    n = len(red.columns)
-    col_rows: list[list[int]] = [[] for _ in range(n)]
+def _dense(red: Reduced) -> np.ndarray:
+    c = np.zeros((len(red.rows), len(red.columns)), bool)
     for i, r in enumerate(red.rows):
-        for j in r.tolist():
-            col_rows[j].append(i)
-    covered = np.zeros(len(red.rows), bool)
-    chosen: list[int] = []
-    gain = np.array([red.weights[c].sum() if c else 0.0 for c in col_rows])
-    for _ in range(min(p, n)):
-        j = int(np.argmax(gain))
-        if gain[j] <= 0 and chosen:
-            rest = [k for k in range(n) if k not in chosen]
-            chosen.extend(rest[: min(p, n) - len(chosen)])
-            break
-        chosen.append(j)
-        new = [i for i in col_rows[j] if not covered[i]]
-        covered[new] = True
-        gain[j] = -1.0
-        for i in new:
-            for k in red.rows[i].tolist():
-                if gain[k] >= 0:
-                    gain[k] -= red.weights[i]
-    # 1-swap improvement
-    def value(sel: list[int]) -> float:
-        cov = np.zeros(len(red.rows), bool)
-        for j in sel:
-            cov[col_rows[j]] = True
-        return float(red.weights[cov].sum())
+        c[i, r] = True
+    return c
 
-    best = value(chosen)
-    improved, rounds = True, 0
-    while improved and rounds < 3 and n <= 400:
-        improved, rounds = False, rounds + 1
-        for a in range(len(chosen)):
-            for b in range(n):
-                if b in chosen:
-                    continue
-                trial = chosen[:a] + [b] + chosen[a + 1:]
-                v = value(trial)
-                if v > best + 1e-9:
-                    chosen, best, improved = trial, v, True
+
+def _greedy_mclp(red: Reduced, p: int, max_swaps: int = 200) -> list[int]:
+    """Greedy by marginal weight, then best-improvement 1-swaps (vectorised over all pairs)."""
+    n, nr = len(red.columns), len(red.rows)
+    k = min(p, n)
+    if k == 0 or nr == 0:
+        return list(range(k))
+    c = _dense(red)
+    cf = c.astype(float)
+    w = red.weights
+    count = np.zeros(nr)
+    chosen: list[int] = []
+    for _ in range(k):
+        gain = (w * (count == 0)) @ cf
+        gain[chosen] = -1.0
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        count += cf[:, j]
+    for _ in range(max_swaps):
+        best_delta, best_pair = 1e-9, None
+        for a_pos, a in enumerate(chosen):
+            without = count - cf[:, a]
+            loss = float(w[(without == 0) & c[:, a]].sum())
+            gain = (w * (without == 0)) @ cf
+            gain[chosen] = -np.inf
+            b = int(np.argmax(gain))
+            if gain[b] - loss > best_delta:
+                best_delta, best_pair = gain[b] - loss, (a_pos, b)
+        if best_pair is None:
+            break
+        a_pos, b = best_pair
+        count += cf[:, b] - cf[:, chosen[a_pos]]
+        chosen[a_pos] = b
     return chosen
 
 
