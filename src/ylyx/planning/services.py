@@ -162,5 +162,26 @@ def chifeng_norms() -> list[dict]:
     ]
 
 
+def save_proposed_sites(user: Any, region: Region, domain: str, sites: list[dict]) -> int:
+    """Chosen sites become 储备 projects (proposed by siting) of ``region``; the user's right to add is checked."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from ylyx.core.permissions import allows, domains_for
+
+    doms = domains_for(user.role)
+    if not allows(user.role, "project", "add") or (doms is not None and domain not in doms):
+        raise PermissionDenied("您不能在该领域新增项目")
+    prefix = getattr(user, "region_prefix", "") or ""
+    if not prefix or not region.code.startswith(prefix):
+        raise PermissionDenied("区划超出您的管辖范围")
+    with transaction.atomic():
+        for s in sites:
+            Project.objects.create(name=f"{region.name}{s['name']}", domain=domain, region=region, stage=Stage.RESERVE,
+                                   lat=s["lat"], lon=s["lon"], proposed_by_siting=True,
+                                   note="15分钟服务圈最大覆盖选址（MCLP）提出，待论证")
+    return len(sites)
+
+
 def array_summary(a: np.ndarray) -> dict:
     return P.summarise(a)

@@ -6,4 +6,5 @@ app_name = "planning"
 urlpatterns = [
     path("", views.gaps, name="gaps"),
     path("projection/", views.projection, name="projection"),
+    path("map/", views.planning_map, name="map"),
 ]

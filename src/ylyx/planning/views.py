@@ -114,5 +114,34 @@ def projection(request):
     return render(request, "planning/projection.html", ctx)
 
 
+@login_required
+def planning_map(request):
+    """15分钟服务圈: circles around facilities, accessibility of demand points and MCLP sites on a Leaflet map."""
+    from django.conf import settings
+
+    from . import circles
+
+    user = request.user
+    _require(user)
+    region = _region(request, None)
+    remember(request, region)
+    params, errors = circles.parse_params(request.GET if request.method == "GET" else request.POST)
+    data = circles.compute(user, region, params)
+    if request.method == "POST":
+        _require(user, "add")
+        domain = "childcare" if params.kind == "childcare" else "elder"
+        from .services import save_proposed_sites
+
+        made = save_proposed_sites(user, region, domain, data["sites"])
+        from django.contrib import messages
+
+        messages.success(request, f"已将 {made} 个建议选址存入项目库（储备）")
+    ctx = {"title": "15分钟服务圈", "region": region, "params": params, "errors": errors, "data": data,
+           "can_save": allows(user.role, "project", "add") and bool(data["sites"]),
+           "tile_url": getattr(settings, "MAP_TILE_URL", ""),
+           "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "")}
+    return render(request, "planning/map.html", ctx)
+
+
 def today() -> dt.date:
     return timezone.localdate()
