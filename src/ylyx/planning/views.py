@@ -88,7 +88,12 @@ def gaps(request):
         record(user, "export", reason="供需缺口导出", detail={"plan": plan.pk, "region": region.code, "year": year,
                                                         "rows": len(rows)})
         return workbook_response(f"gaps-{region.code}-{year}.xlsx", headers, rows, export_watermark(user))
-    ctx.update(region=region, report=report)
+    from .engines.gaps import residential_checks
+    from .selectors import areas_for
+
+    areas = areas_for(user).filter(region__code__startswith=region.prefix, is_new=True).values(
+        "name", "households", "elder_room_area")
+    ctx.update(region=region, report=report, area_checks=residential_checks(list(areas)))
     return render(request, "planning/gaps.html", ctx)
 
 

@@ -103,3 +103,29 @@ def roll_up(per_region: Iterable[list[GapRow]]) -> list[GapRow]:
             acc.supply += r.supply
             acc.gap += r.gap
     return list(out.values())
+
+
+@dataclass
+class AreaCheck:
+    name: str
+    households: int
+    required_m2: float
+    delivered_m2: float
+    shortfall_m2: float
+    rule: str
+
+
+def residential_checks(areas: Iterable[Mapping], m2_per_100_households: float = 20.0) -> list[AreaCheck]:
+    """四同步: residential areas whose elderly-care rooms fall short of ``m2_per_100_households`` per 100 households.
+
+    ``areas``: mappings with ``name``, ``households`` and ``elder_room_area``. Only the areas that fall short are
+    returned, each with the rule and its numbers.
+    """
+    out = []
+    for a in areas:
+        need = a["households"] / 100.0 * m2_per_100_households
+        have = float(a.get("elder_room_area") or 0)
+        if have + 1e-9 < need:
+            out.append(AreaCheck(a["name"], int(a["households"]), need, have, need - have,
+                                 f"每百户不少于 {m2_per_100_households:g} 平方米养老服务用房"))
+    return out

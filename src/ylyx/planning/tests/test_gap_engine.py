@@ -41,3 +41,12 @@ def test_bad_norms_and_missing_population_are_named():
         Norm("beds", "cats", 1)
     with pytest.raises(ValueError, match="60岁及以上"):
         compute(CHIFENG[:1], {"aged_60": None}, {})
+
+
+def test_residential_checks_list_the_areas_short_of_the_rule():
+    from ylyx.planning.engines.gaps import residential_checks
+
+    short = residential_checks([{"name": "甲小区", "households": 1500, "elder_room_area": 200},
+                                {"name": "乙小区", "households": 500, "elder_room_area": 100}])
+    assert [(c.name, c.required_m2, c.shortfall_m2) for c in short] == [("甲小区", 300, 100)]
+    assert "每百户不少于 20 平方米" in short[0].rule

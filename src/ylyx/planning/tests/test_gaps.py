@@ -108,3 +108,14 @@ def test_gaps_command_errors_are_named(plan, tree):
         call_command("gaps", plan="999", region="150800", year=2020)
     with pytest.raises(CommandError, match="年份"):
         call_command("gaps", plan=str(plan.pk), region="150800", year=1999)
+
+
+def test_gap_page_lists_residential_areas_short_of_the_standard(client, users, plan, stats, homes, tree):
+    from ylyx.planning.models import ResidentialArea
+
+    ResidentialArea.objects.create(name="河畔新城", region=tree["linhe_town"], households=1000, elder_room_area=120)
+    ResidentialArea.objects.create(name="五原新居", region=tree["wuyuan_town"], households=1000, elder_room_area=50)
+    testing.force_login(client, users["county_officer"])
+    r = client.get(reverse("planning:gaps"), {"plan": plan.pk, "year": 2020})
+    assert [c.name for c in r.context["area_checks"]] == ["河畔新城"]  # 五原 is outside a 临河 officer's scope
+    assert r.context["area_checks"][0].shortfall_m2 == 80
