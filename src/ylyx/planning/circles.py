@@ -9,7 +9,7 @@ same ones the benchmark compares with pandana, access and spopt.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,10 +26,16 @@ GRID = 90  # 90 × 90 junctions, 80 m apart: a 7.1 km square around the seat
 SPACING = 80.0
 
 
+def _setting(key: str, default: float) -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "PLANNING", {}).get(key, default))
+
+
 @dataclass
 class Params:
-    minutes: float = 15.0
-    speed_kmh: float = 4.5
+    minutes: float = field(default_factory=lambda: _setting("circle_minutes", 15.0))
+    speed_kmh: float = field(default_factory=lambda: _setting("walk_speed_kmh", 4.5))
     p: int = 5
     kind: str = "elder"
 

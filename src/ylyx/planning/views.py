@@ -93,7 +93,10 @@ def gaps(request):
 
     areas = areas_for(user).filter(region__code__startswith=region.prefix, is_new=True).values(
         "name", "households", "elder_room_area")
-    ctx.update(region=region, report=report, area_checks=residential_checks(list(areas)))
+    from django.conf import settings
+
+    per_100 = float(getattr(settings, "PLANNING", {}).get("area_m2_per_100_households", 20))
+    ctx.update(region=region, report=report, area_checks=residential_checks(list(areas), per_100))
     return render(request, "planning/gaps.html", ctx)
 
 
