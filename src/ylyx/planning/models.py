@@ -21,7 +21,7 @@ INDICATOR_CHOICES = list(INDICATORS.items())
 BASIS_CHOICES = [("population", "常住人口"), ("aged_60", "60岁及以上老年人"), ("aged_65", "65岁及以上老年人"),
                  ("aged_80", "80岁及以上老年人"), ("under_3", "3岁以下婴幼儿"), ("households", "户数"),
                  ("demand:beds", "养老床位需求"), ("supply:beds", "现有养老床位")]
-DOMAIN_CHOICES = [("elder", "养老"), ("childcare", "托育")]
+DOMAIN_CHOICES = [("elder", "养老（民政）"), ("childcare", "托育（卫健）")]
 
 
 class DemandNorm(ScopedModel):
