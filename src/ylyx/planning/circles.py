@@ -1,7 +1,7 @@
 """15-minute circles, accessibility and siting for a region, on its road network, as data for the map page.
 
-Until a city's real OSM extract is imported, the network is a generated street grid around the region's seat
-(its centroid), marked synthetic on the page; demand points are generated too (seeded by the region code), and
+The network is the region's imported OSM walking network (``manage.py import_network``), else a generated street
+grid around the region's seat (its centroid), marked synthetic on the page; demand points are generated too (seeded by the region code), and
 facilities are the region's registry institutions that have coordinates inside the grid. The engines are the
 same ones the benchmark compares with pandana, access and spopt.
 """
@@ -71,7 +71,18 @@ def _seed(region: Region) -> int:
     return int(hashlib.sha256(region.code.encode()).hexdigest()[:8], 16)
 
 
+def network_path(region: Region):
+    from django.conf import settings
+
+    return settings.VAR_DIR / "networks" / f"{region.code}.npz"
+
+
 def region_network(region: Region) -> N.Graph:
+    """The imported road network of the region or the nearest region above it, else a generated grid."""
+    for r in [region, *reversed(region.ancestors())]:
+        path = network_path(r)
+        if path.exists():
+            return N.load(path)[0]
     lon = region.centroid_lon or DEFAULT_CENTRE[0]
     lat = region.centroid_lat or DEFAULT_CENTRE[1]
     return N.grid_graph(GRID, GRID, spacing=SPACING, seed=_seed(region) % 100_000, origin=(lon, lat))
@@ -134,7 +145,7 @@ def compute(user: Any, region: Region, params: Params) -> dict:
 
     return {
         "centre": [float(g.lat.mean()), float(g.lon.mean())],
-        "synthetic_network": True, "synthetic_facilities": synthetic_facilities, "synthetic_demand": True,
+        "synthetic_network": g.synthetic, "synthetic_facilities": synthetic_facilities, "synthetic_demand": True,
         "network": {"nodes": g.n, "edges": g.n_edges, "km": round(g.length_m() / 1000, 1)},
         "radius_m": round(radius), "params": {"minutes": params.minutes, "speed_kmh": params.speed_kmh, "p": params.p,
                                               "kind": params.kind},

@@ -349,3 +349,23 @@ def convex_hull(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
             upper.pop()
         upper.append(p)
     return lower[:-1] + upper[:-1]
+
+
+def save(g: Graph, path, source: str = "") -> None:
+    """Write a graph to an ``.npz`` file (CSR arrays, coordinates, ids, whether synthetic, where it came from)."""
+    arrays: dict[str, np.ndarray] = {"indptr": g.indptr, "indices": g.indices, "weights": g.weights, "x": g.x,
+                                     "y": g.y, "node_ids": g.node_ids, "synthetic": np.array(g.synthetic),
+                                     "source": np.array(source)}
+    if g.lon is not None and g.lat is not None:
+        arrays.update(lon=g.lon, lat=g.lat)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+
+
+def load(path) -> tuple[Graph, str]:
+    with np.load(path, allow_pickle=False) as z:
+        g = Graph(z["indptr"], z["indices"], z["weights"], z["x"], z["y"], z["node_ids"],
+                  z["lon"] if "lon" in z.files else None, z["lat"] if "lat" in z.files else None,
+                  bool(z["synthetic"]))
+        return g, str(z["source"])
+

@@ -44,3 +44,27 @@ def test_read_only_roles_see_the_map_but_cannot_save(client, users, role):
 def test_operator_refused(client, users):
     testing.force_login(client, users["operator"])
     assert client.get(reverse("planning:map")).status_code == 403
+
+
+def test_imported_osm_network_replaces_the_grid(users, tree, settings, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    call_command("import_network", pbf="test", region=tree["linhe"].code, stdout=out)
+    assert "节点" in out.getvalue() and (tmp_path / "networks" / f"{tree['linhe'].code}.npz").exists()
+    data = circles.compute(users["county_officer"], tree["linhe_town"], circles.Params(p=2))  # a town uses its county's
+    assert data["synthetic_network"] is False and data["network"]["nodes"] > 500
+    assert data["synthetic_facilities"] and len(data["sites"]) == 2
+
+
+def test_import_network_errors_are_named(tree, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="文件不存在"):
+        call_command("import_network", pbf=str(tmp_path / "missing.pbf"), region="150802")
+    with pytest.raises(CommandError, match="区划不存在"):
+        call_command("import_network", pbf="test", region="159999")
