@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.gaps, name="gaps"),
     path("projection/", views.projection, name="projection"),
     path("map/", views.planning_map, name="map"),
+    path("norms/<int:plan_id>/", views.norms, name="norms"),
 ]

@@ -151,5 +151,39 @@ def planning_map(request):
     return render(request, "planning/map.html", ctx)
 
 
+@login_required
+def norms(request, plan_id: int):
+    """需求标准 of a plan: list, add, delete (those who may change the plan)."""
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from .forms import DemandNormForm
+    from .models import DemandNorm
+
+    user = request.user
+    _require(user)
+    plan = get_object_or_404(Plan.objects.for_user(user, "view"), pk=plan_id)
+    can_edit = Plan.objects.for_user(user, "change").filter(pk=plan.pk).exists()
+    form = DemandNormForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("您不能修改该规划的需求标准")
+        if request.POST.get("delete"):
+            DemandNorm.objects.for_user(user, "change").filter(plan=plan, pk=request.POST["delete"]).delete()
+            messages.success(request, "已删除一条需求标准")
+            return redirect("planning:norms", plan_id=plan.pk)
+        form = DemandNormForm(request.POST)
+        if form.is_valid():
+            norm = form.save(commit=False)
+            norm.plan = plan
+            norm.position = DemandNorm.objects.for_user(user, "view").filter(plan=plan).count()
+            norm.save()
+            messages.success(request, "已新增需求标准")
+            return redirect("planning:norms", plan_id=plan.pk)
+    rows = list(DemandNorm.objects.for_user(user, "view").filter(plan=plan))
+    return render(request, "planning/norms.html", {"title": "需求标准", "plan": plan, "rows": rows, "form": form,
+                                                   "can_edit": can_edit})
+
+
 def today() -> dt.date:
     return timezone.localdate()

@@ -119,3 +119,26 @@ def test_gap_page_lists_residential_areas_short_of_the_standard(client, users, p
     r = client.get(reverse("planning:gaps"), {"plan": plan.pk, "year": 2020})
     assert [c.name for c in r.context["area_checks"]] == ["河畔新城"]  # 五原 is outside a 临河 officer's scope
     assert r.context["area_checks"][0].shortfall_m2 == 80
+
+
+def test_norms_page_add_delete_and_refusals(client, users, plan):
+    from ylyx.planning.models import DemandNorm
+
+    url = reverse("planning:norms", args=[plan.pk])
+    testing.force_login(client, users["civil_affairs"])
+    r = client.get(url)
+    assert r.status_code == 200 and r.context["can_edit"] and len(r.context["rows"]) == 4
+    r = client.post(url, {"indicator": "places", "basis": "under_3", "rate": "-1", "per": "100"})
+    assert r.status_code == 200 and "rate" in r.context["form"].errors
+    r = client.post(url, {"indicator": "beds", "basis": "demand:beds", "rate": "5", "per": "100"})
+    assert "基数不能是本指标自身的需求" in r.content.decode()
+    r = client.post(url, {"indicator": "places", "basis": "under_3", "rate": "10", "per": "100", "label": "入托率10%"})
+    assert r.status_code == 302
+    new = DemandNorm.objects.unscoped("test check").get(label="入托率10%")
+    assert client.post(url, {"delete": new.pk}).status_code == 302
+    assert not DemandNorm.objects.unscoped("test check").filter(pk=new.pk).exists()
+    client.logout()
+    testing.force_login(client, users["leader"])
+    r = client.get(url)
+    assert r.status_code == 200 and not r.context["can_edit"]
+    assert client.post(url, {"indicator": "beds", "basis": "aged_60", "rate": "1", "per": "100"}).status_code == 403
