@@ -15,7 +15,7 @@ class DemandNormForm(forms.ModelForm):
         widgets = {"source_text": forms.Textarea(attrs={"rows": 2})}
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors:
             try:
                 Norm(data["indicator"], data["basis"], data["rate"], data["per"])
