@@ -70,6 +70,40 @@ def projection_for(region: Region, last_year: int = LAST_YEAR, tfr: float | None
     return out
 
 
+def registry_counts(user: Any, region: Region, years: list[int]) -> dict[int, dict[str, int | None]]:
+    """People the registry records at each year's end (60+ alive and not moved out; under 3), for comparison
+    with the projection. Years after today are left out; roles that may not read people get None."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from ylyx.core.permissions import allows
+    from ylyx.core.scoping import prefix_q
+    from ylyx.people.models import ElderlyPerson, Infant
+    from ylyx.workspace.stats import years_before
+
+    out: dict[int, dict[str, int | None]] = {}
+    today = timezone.localdate()
+    can_e = allows(getattr(user, "role", ""), "elderly", "view")
+    can_i = allows(getattr(user, "role", ""), "infant", "view")
+    for y in years:
+        on = min(dt.date(y, 12, 31), today)
+        if on.year != y:
+            continue
+        row: dict[str, int | None] = {"aged_60": None, "under_3": None}
+        if can_e:
+            alive = (Q(registered_on__isnull=True) | Q(registered_on__lte=on)) & (
+                Q(died_on__isnull=True) | Q(died_on__gt=on)) & (Q(moved_out_on__isnull=True) | Q(moved_out_on__gt=on))
+            row["aged_60"] = ElderlyPerson.objects.for_user(user, "view").filter(
+                prefix_q("region_id", region.prefix), alive, birth_date__lte=years_before(on, 60)).aggregate(
+                n=Count("id"))["n"]
+        if can_i:
+            row["under_3"] = Infant.objects.for_user(user, "view").filter(
+                prefix_q("region_id", region.prefix), birth_date__lte=on, birth_date__gt=years_before(on, 3)).filter(
+                Q(moved_out_on__isnull=True) | Q(moved_out_on__gt=on)).count()
+        out[y] = row
+    return out
+
+
 def population_in(region: Region, year: int) -> dict[str, float | None]:
     """Recorded statistics of ``year`` when there are, else the projection's figures."""
     rec = PopulationStat.objects.filter(region=region, year=year).first()

@@ -117,6 +117,9 @@ def projection(request):
                                                    "migration": "年净迁移人数须在 ±100 万之间"}[name])
     try:
         ctx["result"] = services.projection_for(region, services.LAST_YEAR, tfr, migration, srb)
+        counts = services.registry_counts(user, region, [r["year"] for r in ctx["result"].rows])
+        for r in ctx["result"].rows:
+            r["registry"] = counts.get(r["year"])
     except ValueError as exc:
         ctx["error"] = str(exc)
     return render(request, "planning/projection.html", ctx)

@@ -85,6 +85,11 @@ def test_projection_page_with_edited_assumptions(client, users, stats, tree):
     assert r.status_code == 200
     res = r.context["result"]
     assert res.assumptions["tfr"] == 1.8 and res.assumptions["migration"] == -2000
+    row2020 = res.rows[0]
+    assert row2020["registry"] == {"aged_60": 0, "under_3": 0}  # what the registry records, beside the projection
+    testing.make_elderly(tree["linhe_village"])
+    r = client.get(reverse("planning:projection"))
+    assert r.context["result"].rows[0]["registry"]["aged_60"] == 1
     r = client.get(reverse("planning:projection"), {"tfr": "9"})
     assert "总和生育率" in r.content.decode()
 
