@@ -171,9 +171,14 @@ def norms(request, plan_id: int):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("您不能修改该规划的需求标准")
-        if request.POST.get("delete"):
-            DemandNorm.objects.for_user(user, "change").filter(plan=plan, pk=request.POST["delete"]).delete()
-            messages.success(request, "已删除一条需求标准")
+        if "delete" in request.POST:
+            ref = request.POST.get("delete", "")
+            gone = DemandNorm.objects.for_user(user, "change").filter(plan=plan, pk=int(ref)).delete()[0] \
+                if ref.isdigit() else 0
+            if gone:
+                messages.success(request, "已删除一条需求标准")
+            else:
+                messages.error(request, "要删除的需求标准不存在")
             return redirect("planning:norms", plan_id=plan.pk)
         form = DemandNormForm(request.POST)
         if form.is_valid():

@@ -142,6 +142,7 @@ def test_norms_page_add_delete_and_refusals(client, users, plan):
     new = DemandNorm.objects.unscoped("test check").get(label="入托率10%")
     assert client.post(url, {"delete": new.pk}).status_code == 302
     assert not DemandNorm.objects.unscoped("test check").filter(pk=new.pk).exists()
+    assert client.post(url, {"delete": "x1"}).status_code == 302  # bad id: a message, never a 500
     client.logout()
     testing.force_login(client, users["leader"])
     r = client.get(url)
