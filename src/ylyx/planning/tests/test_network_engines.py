@@ -173,3 +173,16 @@ def test_real_extract_walking_network(osm):
         assert np.allclose(np.nan_to_num(d_py, posinf=-1), np.nan_to_num(d_sp, posinf=-1))
     hull = N.convex_hull(osm.x[N.isochrone_nodes(osm, 0, 500)], osm.y[N.isochrone_nodes(osm, 0, 500)])
     assert len(hull) >= 3
+
+
+def test_dominance_without_scipy_gives_the_same_reduction(monkeypatch):
+    import sys
+
+    rng = np.random.default_rng(4)
+    cover = rng.random((40, 12)) < 0.2
+    i, j = np.nonzero(cover)
+    w = rng.integers(1, 9, 40).astype(float)
+    with_scipy = S.reduce(i, j, w, 12).columns.tolist()
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)  # importing it now raises ImportError
+    assert S.reduce(i, j, w, 12).columns.tolist() == with_scipy
+    assert S.mclp(i, j, w, 12, 3).objective == pytest.approx(brute_mclp(cover, w, 3))
