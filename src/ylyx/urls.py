@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessments/", include("ylyx.assessments.urls")),
     path("subsidies/", include("ylyx.subsidies.urls")),
     path("public/supervision/", include("ylyx.supervision.public_urls")),
+    path("planning/", include("ylyx.planning.urls")),
     path("api/", include("ylyx.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -10,6 +10,7 @@ NAV: list[tuple[Resource | tuple[Resource, ...], str, str]] = [
     ("practitioner", "workforce:list", "从业人员"),
     ("indicator", "indicators:dashboard", "规划指标"),
     ("institution", "workspace:map", "机构地图"),
+    ("project", "planning:gaps", "规划测算"),
     ("reported_value", "indicators:reported_list", "指标填报"),
     (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
     ("assessment", "assessments:list", "能力评估"),

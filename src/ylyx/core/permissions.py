@@ -19,6 +19,9 @@ An inspector's rows are further limited to the inspections assigned to them (sup
 ``assessment`` (老年人能力评估, assessor qualifications) and ``subsidy`` (programmes, construction applications,
 monthly batches, the ledger, recoveries, absences): ``approve`` on subsidy is the city's approval of
 applications and batches; county officers review (``change``); operators apply (``add``) for their institution.
+
+Planning (规划测算) resource: ``project`` (the project library 储备→开工→建成→运营, residential areas under
+四同步, and the planning pages: gaps, circles, accessibility, siting). Demand norms belong to a plan and follow it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from django.db import models
 
 Resource = Literal["institution", "elderly", "infant", "practitioner", "indicator", "reported_value", "region",
                    "export", "audit", "user", "inspection", "credit", "complaint", "incident",
-                   "assessment", "subsidy"]
+                   "assessment", "subsidy", "project"]
 Action = Literal["view", "add", "change", "delete", "export", "import", "approve", "draw", "publish", "appeal"]
 RESOURCES: frozenset[str] = frozenset(get_args(Resource))
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
@@ -57,26 +60,28 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
     Role.CIVIL_AFFAIRS: {"institution": ALL, "elderly": RW, "practitioner": RW,
                          "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                          "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
-                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
+                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"},
+                         "project": ALL},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
                   "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                   "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
-                  "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
+                  "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"},
+                  "project": ALL},
     Role.COUNTY_OFFICER: {"institution": RW, "elderly": RW, "infant": RW, "practitioner": RW,
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
                           "region": {"view"}, "export": {"approve"}, "inspection": INSPECT,
                           "credit": RO | {"add", "change"}, "complaint": RO | {"add", "change"},
-                          "incident": RO | {"add", "change"}},
+                          "incident": RO | {"add", "change"}, "project": RW},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
                         "indicator": RO, "region": {"view"}, "complaint": {"view", "add"},
-                        "incident": {"view", "add", "change"}},
+                        "incident": {"view", "add", "change"}, "project": RO},
     Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"},
                      "inspection": {"view", "change", "export"}, "credit": {"view"}},
     Role.OPERATOR: {"institution": {"view", "change"}, "elderly": {"view"}, "infant": {"view"},
                     "practitioner": {"view", "add", "change"}, "inspection": {"view", "change"},
                     "credit": {"view", "appeal"}, "incident": {"view", "add", "change"}},
     Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"},
-                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO},
+                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO, "project": RO},
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }

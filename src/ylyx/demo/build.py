@@ -123,6 +123,10 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
             from .supervision import build as build_supervision
 
             supervision = build_supervision(seed, rng(9), log)
+        with phase("规划测算演示数据"):
+            from ylyx.planning.demo import build as build_planning
+
+            planning = build_planning(rng(10), log)
         with phase("工作台演示数据"):
             from ylyx.workspace.demo import build as build_workspace
 
@@ -138,6 +142,7 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
     result.counts = dict(w.counts)
     result.counts.update({f"supervision.{k}": v for k, v in supervision.items()})
     result.counts.update({f"workspace.{k}": v for k, v in workspace.items()})
+    result.counts.update({f"planning.{k}": v for k, v in planning.items()})
     t20, t25 = expected_totals(reg, BASELINE), expected_totals(reg, HORIZON)
     result.declared = {"2020-12-31": spec.expected_2020(), "2020-12-31.capacity": t20, "2025-12-31.capacity": t25}
     return result

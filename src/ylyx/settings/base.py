@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ylyx.supervision",
     "ylyx.assessments",
     "ylyx.subsidies",
+    "ylyx.planning",
 ]
 
 MIDDLEWARE = [
@@ -334,3 +335,10 @@ LOGGING = {
 MAP_TILE_URL = os.environ.get("YLYX_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("YLYX_MAP_TILE_ATTRIBUTION", "")
 HOME_CACHE_SECONDS = int(os.environ.get("YLYX_HOME_CACHE_SECONDS", "300"))
+
+# Planning (规划测算): [S] values, see docs/standards-config.md
+PLANNING = {
+    "circle_minutes": 15,  # 15分钟养老服务圈 [S]
+    "walk_speed_kmh": 4.5,  # older people's walking speed [U]
+    "area_m2_per_100_households": 20,  # 新建住宅小区每百户不少于20平方米 (内蒙古自治区养老服务条例, as 赤峰/巴彦淖尔 cite) [S]
+}
