@@ -13,6 +13,8 @@ urlpatterns = [
     path("indicators/", include("ylyx.indicators.urls")),
     path("audit/", include("ylyx.audit.urls")),
     path("supervision/", include("ylyx.supervision.urls")),
+    path("visits/", include("ylyx.visits.urls")),
+    path("care/", include("ylyx.care.urls")),
     path("public/supervision/", include("ylyx.supervision.public_urls")),
     path("api/", include("ylyx.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

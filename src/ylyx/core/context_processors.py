@@ -12,6 +12,8 @@ NAV: list[tuple[Resource | tuple[Resource, ...], str, str]] = [
     ("institution", "workspace:map", "机构地图"),
     ("reported_value", "indicators:reported_list", "指标填报"),
     (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
+    ("visit", "visits:task_list", "探访关爱"),
+    (("home_service", "timebank"), "care:home", "居家服务与时间银行"),
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE: tuple[Resource, ...] = ("institution", "elderly", "infant", "practitioner")

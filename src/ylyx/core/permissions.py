@@ -15,6 +15,10 @@ Supervision (综合监管) resources: ``inspection`` (plans, inspector roster, d
 extra actions ``draw`` and ``publish``), ``credit`` (credit files, red/black lists; ``approve`` decides list
 entries and appeals, ``appeal`` lets an operator object or apply for repair), ``complaint`` and ``incident``.
 An inspector's rows are further limited to the inspections assigned to them (supervision/models.py).
+
+Services to people: ``visit`` (探访 rules, tasks, records, follow-ups), ``home_service`` (catalogue, orders,
+家庭养老床位, 助餐; an operator sees the orders dispatched to their institution) and ``timebank`` (volunteers,
+hours, the time-bank ledger), held by the civil-affairs side down to the towns, read-only for leaders.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from django.conf import settings
 from django.db import models
 
 Resource = Literal["institution", "elderly", "infant", "practitioner", "indicator", "reported_value", "region",
-                   "export", "audit", "user", "inspection", "credit", "complaint", "incident"]
+                   "export", "audit", "user", "inspection", "credit", "complaint", "incident",
+                   "visit", "home_service", "timebank"]
 Action = Literal["view", "add", "change", "delete", "export", "import", "approve", "draw", "publish", "appeal"]
 RESOURCES: frozenset[str] = frozenset(get_args(Resource))
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
@@ -52,7 +57,8 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
     Role.CIVIL_AFFAIRS: {"institution": ALL, "elderly": RW, "practitioner": RW,
                          "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                          "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
-                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"}},
+                         "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"},
+                         "visit": RW, "home_service": RW, "timebank": RW},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
                   "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                   "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
@@ -61,17 +67,19 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
                           "region": {"view"}, "export": {"approve"}, "inspection": INSPECT,
                           "credit": RO | {"add", "change"}, "complaint": RO | {"add", "change"},
-                          "incident": RO | {"add", "change"}},
+                          "incident": RO | {"add", "change"}, "visit": RW, "home_service": RW, "timebank": RW},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
                         "indicator": RO, "region": {"view"}, "complaint": {"view", "add"},
-                        "incident": {"view", "add", "change"}},
+                        "incident": {"view", "add", "change"}, "visit": RW, "home_service": RW, "timebank": RW},
     Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"},
                      "inspection": {"view", "change", "export"}, "credit": {"view"}},
     Role.OPERATOR: {"institution": {"view", "change"}, "elderly": {"view"}, "infant": {"view"},
                     "practitioner": {"view", "add", "change"}, "inspection": {"view", "change"},
-                    "credit": {"view", "appeal"}, "incident": {"view", "add", "change"}},
+                    "credit": {"view", "appeal"}, "incident": {"view", "add", "change"},
+                    "home_service": {"view", "change"}},
     Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"},
-                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO},
+                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO,
+                  "visit": RO, "home_service": RO, "timebank": RO},
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }

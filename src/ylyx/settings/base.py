@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "ylyx.workspace",
     "ylyx.demo",
     "ylyx.supervision",
+    "ylyx.visits",
+    "ylyx.care",
 ]
 
 MIDDLEWARE = [
