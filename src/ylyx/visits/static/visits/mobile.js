@@ -49,8 +49,10 @@
   function refresh() {
     return fetch(body.dataset.tasks, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { if (!r.ok || (r.headers.get("Content-Type") || "").indexOf("json") < 0) throw new Error(); return r.json(); })
-      .then(function (data) { save(K_TASKS, data); render(); })
-      .catch(function () { /* offline: keep the cached tasks */ });
+      .then(function (data) { refresh.tries = 0; save(K_TASKS, data); render(); })
+      .catch(function () {  /* offline: keep the cached tasks; online: try again shortly */
+        if (navigator.onLine && (refresh.tries = (refresh.tries || 0) + 1) < 5) setTimeout(refresh, 1000 * refresh.tries);
+      });
   }
   function sync() {
     var q = load(K_QUEUE, []);
@@ -105,13 +107,21 @@
   window.addEventListener("offline", showNet);
   setInterval(sync, 15000);
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(body.dataset.sw, {scope: body.dataset.scope}).catch(function () {});
+  // a failed registration or task fetch (a flaky network, a busy server) is retried with a growing delay
+  function registerWorker(tries) {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(body.dataset.sw, {scope: body.dataset.scope}).catch(function (e) {
+      if (tries < 5) setTimeout(function () { registerWorker(tries + 1); }, 1000 * (tries + 1));
+      else if (window.console) console.warn("service worker:", e);
+    });
   }
-  if (window.caches) {  // the page shell and its files, so the page opens offline
+  registerWorker(0);
+  function cacheShell(tries) {  // the page shell and its files, so the page opens offline
+    if (!window.caches) return;
     caches.open("ylyx-visits-v1").then(function (c) {
       return c.addAll([location.pathname].concat(body.dataset.static.split(" ")));
-    }).catch(function () {});
+    }).catch(function () { if (tries < 5) setTimeout(function () { cacheShell(tries + 1); }, 1000 * (tries + 1)); });
   }
+  cacheShell(0);
   showNet(); render(); refresh().then(sync);
 })();

@@ -1,4 +1,5 @@
-/* 探访 service worker: network first for the phone page and its files, the cache when offline. */
+/* 探访 service worker: network first for the phone page and its files, the cache when offline.
+   Matching ignores Vary: Django varies on Cookie, which a cached request never carries. */
 var CACHE = "ylyx-visits-v1";
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim()); });
@@ -12,7 +13,7 @@ self.addEventListener("fetch", function (e) {
     }
     return resp;
   }).catch(function () {
-    return caches.match(req, {ignoreSearch: false}).then(function (hit) {
+    return caches.match(req, {ignoreVary: true}).then(function (hit) {
       return hit || new Response("离线，且本机没有缓存此页面", {status: 503, headers: {"Content-Type": "text/plain; charset=utf-8"}});
     });
   }));
