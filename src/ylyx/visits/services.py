@@ -98,7 +98,7 @@ def _insert_select(person_sql: str, params: list, constants: list) -> int:
 
 
 @transaction.atomic
-def generate_month(user: Any, region: Region, month: dt.date) -> dict[str, int]:
+def generate_month(user: Any, region: Region, month: dt.date, *, assign: bool = True) -> dict[str, int]:
     """All visit tasks of ``month`` under ``region``, set-based: one INSERT … SELECT per applicable rule.
 
     Rules are applied narrowest region first and each excludes the regions of narrower rules inside it,
@@ -135,7 +135,7 @@ def generate_month(user: Any, region: Region, month: dt.date) -> dict[str, int]:
         created += _insert_select(sql, list(params), [ops.adapt_datefield_value(first), rule.pk,
                                                       ops.adapt_datefield_value(due), rule.visits_per_month,
                                                       TaskStatus.PENDING, now])
-    assigned = assign_month(None, region, first)
+    assigned = assign_month(None, region, first) if assign else 0
     record(user, "visit_tasks_generated", region, detail={"month": first.isoformat(), "created": created,
                                                           "assigned": assigned})
     return {"created": created, "assigned": assigned}
