@@ -10,7 +10,8 @@ from ylyx.workspace.api import RegistryStatsView
 
 router = DefaultRouter()
 
-for app in ("institutions", "people", "workforce", "indicators", "imports", "regions", "supervision"):
+for app in ("institutions", "people", "workforce", "indicators", "imports", "regions", "supervision", "visits",
+            "care"):
     if find_spec(f"ylyx.{app}.api") is not None:
         import_module(f"ylyx.{app}.api").register(router)
 

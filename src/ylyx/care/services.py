@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ylyx.audit.services import record
+from ylyx.core.errors import Conflict
 from ylyx.core.permissions import allows
 from ylyx.core.scoping import ensure_in_scope
 
@@ -294,7 +295,7 @@ def _order_step(user: Any, order: ServiceOrder, action: str, allowed_from: set[s
     order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
     ensure_in_scope(order, user, "change")
     if order.status not in allowed_from:
-        raise ValidationError({"status": f"订单当前为“{order.get_status_display()}”，不能{action}"})
+        raise Conflict({"status": f"订单当前为“{order.get_status_display()}”，不能{action}"})
     return order
 
 
@@ -338,7 +339,7 @@ def rate(user: Any, order: ServiceOrder, rating: Any, comment: str = "") -> Serv
     if not 1 <= r <= 5:
         raise ValidationError({"rating": "评价须为 1–5 的整数"})
     if order.rating is not None:
-        raise ValidationError({"rating": "该订单已评价"})
+        raise Conflict({"rating": "该订单已评价"})
     order.rating, order.rating_comment = r, comment.strip()[:200]
     order.save(update_fields=["rating", "rating_comment", "updated_at"])
     record(user, "service_order_rated", order, after={"rating": r})

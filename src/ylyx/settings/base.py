@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
         "InstitutionStatusEnum": "ylyx.institutions.models.Status",
         "FilingStatusEnum": "ylyx.institutions.models.FilingStatus",
         "InspectionOutcomeEnum": "ylyx.supervision.models.Outcome",
+        "VisitModeEnum": "ylyx.visits.models.Mode",
+        "ImportModeEnum": "ylyx.imports.models.Mode",
         "ComplaintOutcomeEnum": "ylyx.supervision.models.ComplaintOutcome",
         "IndicatorStatusEnum": "ylyx.indicators.api.STATUSES",
         "ImportBatchStatusEnum": "ylyx.imports.models.Status",
