@@ -252,3 +252,179 @@ class ServiceOrder(ScopedModel, TimeStamped):
     @classmethod
     def scope_institution_q(cls, institution_id: int) -> Q:
         return Q(provider_id=institution_id)
+
+
+# --- 家庭养老床位 -----------------------------------------------------------------------------------------
+
+class CareLevel(models.TextChoices):
+    """GB/T 42195-2022 能力等级 (0 能力完好 … 4 能力完全丧失)."""
+
+    L0 = "0", "能力完好"
+    L1 = "1", "能力轻度受损（轻度失能）"
+    L2 = "2", "能力中度受损（中度失能）"
+    L3 = "3", "能力重度受损（重度失能）"
+    L4 = "4", "能力完全丧失（完全失能）"
+
+
+class HomeCareBed(ScopedModel, TimeStamped):
+    """家庭养老床位: a contract between an older person and a provider, with a care plan and devices."""
+
+    scope_resource = "home_service"
+
+    person = models.ForeignKey("people.ElderlyPerson", verbose_name="老年人", on_delete=models.PROTECT,
+                               related_name="home_care_beds")
+    region = models.ForeignKey("regions.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey("institutions.Institution", verbose_name="服务机构", on_delete=models.PROTECT,
+                                 related_name="home_care_beds")
+    care_level = models.CharField("能力等级", max_length=1, choices=CareLevel.choices)
+    care_plan = models.TextField("照护计划")
+    visits_per_month = models.PositiveSmallIntegerField("每月上门服务次数", default=4)
+    devices = models.JSONField("智能设备", default=list, blank=True)
+    started_on = models.DateField("签约日期")
+    ended_on = models.DateField("终止日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "家庭养老床位"
+        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(ended_on__isnull=True),
+                                               name="home_care_bed_one_open_per_person"),
+                       models.CheckConstraint(condition=Q(visits_per_month__gte=1), name="home_care_bed_visits")]
+
+    @classmethod
+    def scope_institution_q(cls, institution_id: int) -> Q:
+        return Q(provider_id=institution_id)
+
+
+class HomeCareVisit(ScopedModel):
+    scope_parent = "bed"
+
+    bed = models.ForeignKey(HomeCareBed, verbose_name="床位", on_delete=models.CASCADE, related_name="visits")
+    visited_on = models.DateField("服务日期")
+    minutes = models.PositiveIntegerField("时长（分钟）")
+    worker = models.CharField("服务人员", max_length=50)
+    items = models.CharField("服务内容", max_length=200)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "家庭养老床位上门服务"
+        indexes = [models.Index(fields=["bed", "visited_on"])]
+
+
+# --- 助餐 ---------------------------------------------------------------------------------------------
+
+class MealPoint(ScopedModel):
+    scope_resource = "home_service"
+
+    region = models.ForeignKey("regions.Region", verbose_name="所在村（社区）", on_delete=models.PROTECT,
+                               related_name="+")
+    name = models.CharField("助餐点名称", max_length=80)
+    institution = models.ForeignKey("institutions.Institution", verbose_name="运营机构", on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="meal_points")
+    seats = models.PositiveIntegerField("就餐座位", default=0)
+    opened_on = models.DateField("开办日期")
+    closed_on = models.DateField("停办日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "助餐点"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_institution_q(cls, institution_id: int) -> Q:
+        return Q(institution_id=institution_id)
+
+
+class MealDiner(ScopedModel):
+    scope_parent = "point"
+
+    point = models.ForeignKey(MealPoint, verbose_name="助餐点", on_delete=models.CASCADE, related_name="diners")
+    person = models.ForeignKey("people.ElderlyPerson", verbose_name="老年人", on_delete=models.CASCADE,
+                               related_name="+")
+    subsidised = models.BooleanField("享受助餐补贴", default=False)
+    registered_on = models.DateField("登记日期")
+    ended_on = models.DateField("退出日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "助餐登记"
+        constraints = [models.UniqueConstraint(fields=["point", "person"], condition=Q(ended_on__isnull=True),
+                                               name="meal_diner_once_per_point")]
+
+
+class MealDailyCount(ScopedModel):
+    scope_parent = "point"
+
+    point = models.ForeignKey(MealPoint, verbose_name="助餐点", on_delete=models.CASCADE, related_name="counts")
+    day = models.DateField("日期")
+    meals = models.PositiveIntegerField("供餐人次")
+    subsidised_meals = models.PositiveIntegerField("补贴餐人次", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "助餐日统计"
+        constraints = [models.UniqueConstraint(fields=["point", "day"], name="meal_count_once_per_day"),
+                       models.CheckConstraint(condition=Q(subsidised_meals__lte=models.F("meals")),
+                                              name="meal_count_subsidised_within_meals")]
+
+
+# --- 医养结合 -------------------------------------------------------------------------------------------
+
+class MedicalPartner(ScopedModel):
+    """A signed medical partner (签约医疗机构) of an elderly-care institution."""
+
+    scope_resource = "home_service"
+
+    institution = models.ForeignKey("institutions.Institution", verbose_name="养老机构", on_delete=models.CASCADE,
+                                    related_name="medical_partners")
+    region = models.ForeignKey("regions.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    partner_name = models.CharField("医疗机构", max_length=120)
+    services = models.CharField("合作内容", max_length=200, blank=True)
+    signed_on = models.DateField("签约日期")
+    ended_on = models.DateField("终止日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "签约医疗机构"
+
+    @classmethod
+    def scope_institution_q(cls, institution_id: int) -> Q:
+        return Q(institution_id=institution_id)
+
+
+class Referral(ScopedModel):
+    """双向转诊: up (养老机构 → 医院) or down (医院 → 养老机构/居家)."""
+
+    scope_resource = "home_service"
+
+    person = models.ForeignKey("people.ElderlyPerson", verbose_name="老年人", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey("institutions.Institution", verbose_name="养老机构", on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    hospital = models.CharField("医疗机构", max_length=120)
+    direction = models.CharField("方向", max_length=4, choices=[("up", "上转（转往医院）"), ("down", "下转（转回机构/居家）")])
+    referred_on = models.DateField("转诊日期")
+    reason = models.CharField("原因", max_length=200)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "双向转诊"
+
+    @classmethod
+    def scope_institution_q(cls, institution_id: int) -> Q:
+        return Q(institution_id=institution_id)
+
+
+class DoctorSignup(ScopedModel):
+    """家庭医生签约 of an older person or an infant (one of the two)."""
+
+    scope_resource = "home_service"
+
+    region = models.ForeignKey("regions.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    elderly = models.ForeignKey("people.ElderlyPerson", verbose_name="老年人", on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="+")
+    infant = models.ForeignKey("people.Infant", verbose_name="婴幼儿", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+")
+    team = models.CharField("家庭医生团队", max_length=80)
+    signed_on = models.DateField("签约日期")
+    ended_on = models.DateField("解约日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "家庭医生签约"
+        constraints = [models.CheckConstraint(condition=Q(elderly__isnull=False, infant__isnull=True)
+                                              | Q(elderly__isnull=True, infant__isnull=False),
+                                              name="doctor_signup_one_person")]

@@ -344,3 +344,82 @@ def rate(user: Any, order: ServiceOrder, rating: Any, comment: str = "") -> Serv
     order.save(update_fields=["rating", "rating_comment", "updated_at"])
     record(user, "service_order_rated", order, after={"rating": r})
     return order
+
+
+# --- 家庭养老床位, 助餐, 医养结合 -------------------------------------------------------------------------
+
+@transaction.atomic
+def contract_bed(user: Any, person: Any, provider: Any, *, care_level: str, care_plan: str, started_on: dt.date,
+                 visits_per_month: int = 4, devices: list[str] | None = None) -> Any:
+    from .models import CareLevel, HomeCareBed
+
+    _can(user, "home_service", "add")
+    if care_level not in CareLevel.values:
+        raise ValidationError({"care_level": "能力等级须为 0–4（GB/T 42195-2022）"})
+    if not care_plan.strip():
+        raise ValidationError({"care_plan": "请填写照护计划"})
+    if not 1 <= int(visits_per_month) <= 31:
+        raise ValidationError({"visits_per_month": "每月上门服务次数须在 1–31 之间"})
+    try:
+        with transaction.atomic():
+            bed = HomeCareBed.objects.create(person=person, region_id=person.region_id, provider=provider,
+                                             care_level=care_level, care_plan=care_plan.strip(),
+                                             visits_per_month=visits_per_month, devices=devices or [],
+                                             started_on=started_on)
+    except IntegrityError as exc:
+        raise Conflict({"person": "该老年人已有生效的家庭养老床位"}) from exc
+    if user is not None:
+        ensure_in_scope(bed, user, "add")
+    record(user, "home_care_bed_contracted", bed)
+    return bed
+
+
+@transaction.atomic
+def record_bed_visit(user: Any, bed: Any, *, visited_on: dt.date, minutes: Any, worker: str, items: str) -> Any:
+    from .models import HomeCareVisit
+
+    _can(user, "home_service", "change")
+    if user is not None:
+        ensure_in_scope(bed, user, "change")
+    if bed.ended_on is not None and visited_on > bed.ended_on or visited_on < bed.started_on:
+        raise ValidationError({"visited_on": "服务日期不在床位签约期内"})
+    if not worker.strip() or not items.strip():
+        raise ValidationError({"worker" if not worker.strip() else "items": "请填写服务人员和服务内容"})
+    return HomeCareVisit.objects.create(bed=bed, visited_on=visited_on, minutes=_minutes(minutes),
+                                        worker=worker.strip(), items=items.strip())
+
+
+def missed_bed_services(beds: Any, month: dt.date) -> list[tuple[Any, int, int]]:
+    """(bed, planned, done) for the beds (a queryset already scoped) with fewer visits in ``month`` than planned."""
+    from django.db.models import Count, Q
+
+    first = month.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    rows = beds.filter(started_on__lt=nxt).exclude(ended_on__lt=first).annotate(
+        done=Count("visits", filter=Q(visits__visited_on__gte=first, visits__visited_on__lt=nxt)))
+    return [(b, b.visits_per_month, b.done) for b in rows if b.done < b.visits_per_month]
+
+
+@transaction.atomic
+def record_meal_count(user: Any, point: Any, day: dt.date, meals: Any, subsidised_meals: Any = 0) -> Any:
+    """The day's count of a meal point; entering the same day again corrects it (one row per point and day)."""
+    from .models import MealDailyCount
+
+    _can(user, "home_service", "change")
+    if user is not None:
+        ensure_in_scope(point, user, "change")
+    try:
+        m, s = int(meals), int(subsidised_meals or 0)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"meals": "供餐人次须为整数"}) from exc
+    if m < 0 or s < 0:
+        raise ValidationError({"meals": "人次不能为负数"})
+    if s > m:
+        raise ValidationError({"subsidised_meals": "补贴餐人次不能多于供餐人次"})
+    if day > timezone.localdate():
+        raise ValidationError({"day": "日期不能晚于今天"})
+    if point.closed_on and day > point.closed_on or day < point.opened_on:
+        raise ValidationError({"day": "该日助餐点未开办"})
+    row, _ = MealDailyCount.objects.update_or_create(point=point, day=day,
+                                                     defaults={"meals": m, "subsidised_meals": s})
+    return row
