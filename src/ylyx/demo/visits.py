@@ -1,0 +1,85 @@
+"""探访 and 助餐 in the demo city: a city visit rule, one visitor per town (demo_jiedao for its own town), the
+tasks of the last three months with visits to most of them, and a meal point per town with daily counts.
+
+Deterministic (the build's seeded generator, fixed dates relative to the build's ``today``). Tasks are made by
+the visits service (the same set-based generation as production); the visits and meal counts are written in
+bulk, as history. All records are synthetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+from django.utils import timezone
+
+VISITED_SHARE = (0.97, 0.92)  # months before the current one; the current month is only begun
+
+
+def _months_back(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.year * 12 + d.month - 1 - n, 12)
+    return dt.date(y, m + 1, 1)
+
+
+def build(rng: np.random.Generator, log: Callable[[str], None] = print) -> dict[str, int]:
+    from ylyx.accounts.models import User
+    from ylyx.care.models import MealDailyCount, MealPoint
+    from ylyx.regions.models import Region
+    from ylyx.visits import services
+    from ylyx.visits.models import TaskStatus, Visit, VisitorArea, VisitRule, VisitTask
+
+    city = Region.objects.get(code="150800000000")
+    towns = list(Region.objects.filter(level=4, code__startswith="1508").order_by("code"))
+    VisitRule.objects.create(region=city, name="巴彦淖尔市特殊困难老年人（演示）", living_situations=[
+        "alone", "empty_nest", "left_behind", "gugua"], economic_statuses=["tekun", "dibao"],
+        disability_grades=["1", "2"], special_family=True, age_always=85)
+    jiedao = User.objects.filter(username="demo_jiedao").first()
+    visitors = []
+    for t in towns:
+        if jiedao is not None and jiedao.region_id == t.code:
+            visitors.append(jiedao)
+        else:
+            visitors.append(User(username=f"wgy_{t.code}", role="town_officer", region=t, display_name=f"{t.name}网格员",
+                                 password="!"))
+    User.objects.bulk_create([u for u in visitors if u.pk is None])
+    VisitorArea.objects.bulk_create([VisitorArea(visitor=u, region=t) for u, t in zip(visitors, towns, strict=True)])
+
+    today = timezone.localdate()
+    counts = {"tasks": 0, "visits": 0}
+    for back in (2, 1, 0):
+        month = _months_back(today, back)
+        res = services.generate_month(None, city, month)
+        counts["tasks"] += res["created"]
+        tasks = list(VisitTask.objects.unscoped("demo build").filter(month=month).values_list(
+            "id", "person_id", "region_id", "assignee_id").order_by("id"))
+        share = VISITED_SHARE[2 - back] if back else min(0.9, today.day / 25)
+        last_day = min(today, _months_back(month, -1) - dt.timedelta(days=1))
+        picks = rng.random(len(tasks)) < share
+        days = rng.integers(1, max(2, last_day.day + 1), size=len(tasks))
+        modes = rng.choice(np.array(["home", "phone", "video"]), size=len(tasks), p=[0.7, 0.25, 0.05])
+        rows = [Visit(task_id=t[0], person_id=t[1], region_id=t[2], visitor_id=t[3],
+                      visited_on=month.replace(day=int(min(days[i], last_day.day))), mode=str(modes[i]),
+                      health="基本稳定", living="生活能自理")
+                for i, t in enumerate(tasks) if picks[i] and t[3]]
+        Visit.objects.bulk_create(rows, batch_size=5000)
+        VisitTask.objects.unscoped("demo build").filter(pk__in=[v.task_id for v in rows]).update(
+            status=TaskStatus.DONE, done_count=1)
+        counts["visits"] += len(rows)
+
+    first_village: dict[str, str] = {}
+    for code in Region.objects.filter(level=5, code__startswith="1508").order_by("code").values_list("code", flat=True):
+        first_village.setdefault(code[:9], code)
+    points = MealPoint.objects.bulk_create([MealPoint(region_id=first_village[t.code[:9]], name=f"{t.name}老年餐桌",
+                                                      seats=int(rng.integers(20, 80)), opened_on=dt.date(2024, 1, 1))
+                                            for t in towns if t.code[:9] in first_village])
+    meal_rows = []
+    for p in points:
+        for k in range(30):
+            day = today - dt.timedelta(days=k + 1)
+            meals = int(rng.integers(p.seats // 2, p.seats + 1))
+            meal_rows.append(MealDailyCount(point=p, day=day, meals=meals, subsidised_meals=int(meals * 0.6)))
+    MealDailyCount.objects.bulk_create(meal_rows, batch_size=5000)
+    counts.update({"meal_points": len(points), "meal_days": len(meal_rows)})
+    log(f"    探访任务 {counts['tasks']:,}，探访记录 {counts['visits']:,}，助餐点 {len(points)}")
+    return counts
