@@ -37,3 +37,26 @@ def test_order_steps_and_withdrawals(parent, item, users, funded):
                format="json")
     assert r.status_code == 400 and "余额不足" in r.json()["minutes"][0]
     assert api(users["operator"]).get(f"/api/care/timebank-accounts/{funded.pk}/").status_code in (403, 404)
+
+
+def test_pages(funded, parent, item, users, tree):
+    from django.test import Client
+    from django.urls import reverse
+
+    services.place_order(users["county_officer"], parent, item,
+                         wanted_on=timezone.localdate() + dt.timedelta(days=1), ordered_by="officer")
+    c = Client()
+    c.force_login(users["county_officer"])
+    body = c.get(reverse("care:home")).content.decode()
+    assert "居室保洁" in body and "年度对账单" in body
+    st = c.get(reverse("care:statement", args=[funded.pk]))
+    assert st.status_code == 200 and "600" in st.content.decode()
+    from ylyx import testing
+
+    wuyuan = Client()
+    wuyuan.force_login(testing.make_user("county_officer", tree["wuyuan"]))
+    assert wuyuan.get(reverse("care:statement", args=[funded.pk])).status_code == 404
+    assert "居室保洁" not in wuyuan.get(reverse("care:home")).content.decode()
+    inspector = Client()
+    inspector.force_login(users["inspector"])
+    assert inspector.get(reverse("care:home")).status_code == 403
