@@ -8,12 +8,13 @@ from django import forms
 
 from ylyx.people.models import Disability, EconomicStatus, LivingSituation
 from ylyx.regions.models import Region
+from ylyx.regions.picking import RegionPicker
 
 from .models import Mode, Risk, VisitRule
 
 
 class RuleForm(forms.ModelForm):
-    region_code = forms.CharField(label="适用区划代码", max_length=12)
+    region_code = forms.CharField(label="适用区划", max_length=12, widget=RegionPicker(allow_clear=False))
     living_situations = forms.MultipleChoiceField(label="居住情况（任一即须探访）", required=False,
                                                   choices=[c for c in LivingSituation.choices if c[0] != "with_family"],
                                                   widget=forms.CheckboxSelectMultiple)
