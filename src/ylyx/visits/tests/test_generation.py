@@ -79,3 +79,15 @@ def test_rules_are_edited_per_region_within_scope(tree, users, rules):
     assert "已有启用" in str(err.value)
     with pytest.raises(PermissionDenied):
         services.generate_month(users["county_officer"], tree["wuyuan"], MONTH)
+
+
+def test_generate_command(tree, people, rules, visitor):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("generate_visit_tasks", "--month", "2026-03", stdout=out)
+    assert "巴彦淖尔市 2026-03: 新生成 4 项" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("generate_visit_tasks", "--month", "三月")
