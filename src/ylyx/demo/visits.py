@@ -22,12 +22,40 @@ def _months_back(d: dt.date, n: int) -> dt.date:
     return dt.date(y, m + 1, 1)
 
 
+def _visit_in_bulk(month: dt.date, percent: int, days: list[dt.date]) -> int:
+    """Visits to ``percent``% of the month's assigned tasks as one INSERT … SELECT (history, not the service),
+    each with a UUID derived from its task id, then the visited tasks marked done; the same on both databases."""
+    from django.db import connection
+
+    from ylyx.visits.models import Visit, VisitTask
+
+    ops = connection.ops
+    if connection.vendor == "postgresql":
+        uid = "('00000000-0000-4000-8000-' || lpad(t.id::text, 12, '0'))::uuid"
+    else:  # Django keeps UUIDs on SQLite as 32 hex digits
+        uid = "'00000000000040008000' || printf('%%012d', t.id)"  # "%%" is "%" after the driver
+    v, t = Visit._meta.db_table, VisitTask._meta.db_table
+    sql = (f"INSERT INTO {v} (client_uuid, task_id, person_id, region_id, visitor_id, visited_on, mode, health, "  # noqa: S608
+           f"safety, living, needs, risks, recorded_at, synced_offline) SELECT {uid}, t.id, t.person_id, t.region_id, "
+           f"t.assignee_id, CASE WHEN t.id %% 3 = 0 THEN %s WHEN t.id %% 3 = 1 THEN %s ELSE %s END, "
+           f"CASE WHEN t.id %% 4 = 0 THEN 'phone' ELSE 'home' END, '基本稳定', '', '生活能自理', '', '[]', %s, %s "
+           f"FROM {t} t WHERE t.month = %s AND t.assignee_id IS NOT NULL AND t.id %% 100 < %s")
+    day_params = [ops.adapt_datefield_value(d) for d in days]
+    with connection.cursor() as cur:
+        cur.execute(sql, [*day_params, ops.adapt_datetimefield_value(timezone.now()), False,
+                          ops.adapt_datefield_value(month), percent])
+        n = cur.rowcount
+        cur.execute(f"UPDATE {t} SET status = 'done', done_count = 1 WHERE month = %s AND EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {v} v WHERE v.task_id = {t}.id)", [ops.adapt_datefield_value(month)])
+    return n
+
+
 def build(rng: np.random.Generator, log: Callable[[str], None] = print) -> dict[str, int]:
     from ylyx.accounts.models import User
     from ylyx.care.models import MealDailyCount, MealPoint
     from ylyx.regions.models import Region
     from ylyx.visits import services
-    from ylyx.visits.models import TaskStatus, Visit, VisitorArea, VisitRule, VisitTask
+    from ylyx.visits.models import VisitorArea, VisitRule
 
     city = Region.objects.get(code="150800000000")
     towns = list(Region.objects.filter(level=4, code__startswith="1508").order_by("code"))
@@ -51,21 +79,11 @@ def build(rng: np.random.Generator, log: Callable[[str], None] = print) -> dict[
         month = _months_back(today, back)
         res = services.generate_month(None, city, month)
         counts["tasks"] += res["created"]
-        tasks = list(VisitTask.objects.unscoped("demo build").filter(month=month).values_list(
-            "id", "person_id", "region_id", "assignee_id").order_by("id"))
         share = VISITED_SHARE[2 - back] if back else min(0.9, today.day / 25)
         last_day = min(today, _months_back(month, -1) - dt.timedelta(days=1))
-        picks = rng.random(len(tasks)) < share
-        days = rng.integers(1, max(2, last_day.day + 1), size=len(tasks))
-        modes = rng.choice(np.array(["home", "phone", "video"]), size=len(tasks), p=[0.7, 0.25, 0.05])
-        rows = [Visit(task_id=t[0], person_id=t[1], region_id=t[2], visitor_id=t[3],
-                      visited_on=month.replace(day=int(min(days[i], last_day.day))), mode=str(modes[i]),
-                      health="基本稳定", living="生活能自理")
-                for i, t in enumerate(tasks) if picks[i] and t[3]]
-        Visit.objects.bulk_create(rows, batch_size=5000)
-        VisitTask.objects.unscoped("demo build").filter(pk__in=[v.task_id for v in rows]).update(
-            status=TaskStatus.DONE, done_count=1)
-        counts["visits"] += len(rows)
+        days = sorted({month.replace(day=max(1, int(d))) for d in rng.integers(1, last_day.day + 1, size=3)})
+        days += [days[-1]] * (3 - len(days))
+        counts["visits"] += _visit_in_bulk(month, int(share * 100), days)
 
     first_village: dict[str, str] = {}
     for code in Region.objects.filter(level=5, code__startswith="1508").order_by("code").values_list("code", flat=True):
