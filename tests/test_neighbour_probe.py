@@ -29,6 +29,7 @@ from ylyx.indicators.tests.helpers import STANDARD_ROWS, make_plan
 from ylyx.institutions.models import ChildcareClass, ServicePoint
 from ylyx.subsidies.tests.probe import make_neighbour_records as make_subsidy_records
 from ylyx.supervision.tests.probe import make_neighbour_records
+from ylyx.visits.tests.probe import make_neighbour_records as make_visit_records
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,7 @@ def neighbour(tree, users):
     elderly = testing.make_elderly(tree["wuyuan_village"], address=f"{MARK}村2号")
     supervision = make_neighbour_records(tree, inst, wuyuan, MARK)
     supervision += make_subsidy_records(tree, inst, wuyuan, MARK)
+    supervision += make_visit_records(tree, elderly, inst, wuyuan, MARK)
     ids = {city_plan.pk, copy.pk, draft.pk, inst.pk, klass.pk, point.pk, job.pk, batch.pk, practitioner.pk,
            elderly.pk, *copy.indicators.values_list("pk", flat=True)[:2], *supervision}
     return {"user": wuyuan, "city_plan": city_plan, "copy": copy, "draft": draft, "inst": inst, "ids": sorted(ids)}

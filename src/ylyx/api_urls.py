@@ -11,7 +11,7 @@ from ylyx.workspace.api import RegistryStatsView
 router = DefaultRouter()
 
 for app in ("institutions", "people", "workforce", "indicators", "imports", "regions", "supervision",
-            "assessments", "subsidies", "planning"):
+            "assessments", "subsidies", "planning", "visits", "care"):
     if find_spec(f"ylyx.{app}.api") is not None:
         import_module(f"ylyx.{app}.api").register(router)
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("supervision/", include("ylyx.supervision.urls")),
     path("assessments/", include("ylyx.assessments.urls")),
     path("subsidies/", include("ylyx.subsidies.urls")),
+    path("visits/", include("ylyx.visits.urls")),
+    path("care/", include("ylyx.care.urls")),
     path("public/supervision/", include("ylyx.supervision.public_urls")),
     path("planning/", include("ylyx.planning.urls")),
     path("api/", include("ylyx.api_urls")),

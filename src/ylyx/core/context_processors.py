@@ -15,6 +15,8 @@ NAV: list[tuple[Resource | tuple[Resource, ...], str, str]] = [
     (("inspection", "credit", "complaint", "incident"), "supervision:home", "综合监管"),
     ("assessment", "assessments:list", "能力评估"),
     ("subsidy", "subsidies:home", "补贴"),
+    ("visit", "visits:task_list", "探访关爱"),
+    (("home_service", "timebank"), "care:home", "居家服务与时间银行"),
     ("audit", "audit:list", "审计日志"),
 ]
 IMPORTABLE: tuple[Resource, ...] = ("institution", "elderly", "infant", "practitioner")

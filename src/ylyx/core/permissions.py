@@ -22,6 +22,10 @@ applications and batches; county officers review (``change``); operators apply (
 
 Planning (规划测算) resource: ``project`` (the project library 储备→开工→建成→运营, residential areas under
 四同步, and the planning pages: gaps, circles, accessibility, siting). Demand norms belong to a plan and follow it.
+
+Services to people: ``visit`` (探访 rules, tasks, records, follow-ups), ``home_service`` (catalogue, orders,
+家庭养老床位, 助餐; an operator sees the orders dispatched to their institution) and ``timebank`` (volunteers,
+hours, the time-bank ledger), held by the civil-affairs side down to the towns, read-only for leaders.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from django.db import models
 
 Resource = Literal["institution", "elderly", "infant", "practitioner", "indicator", "reported_value", "region",
                    "export", "audit", "user", "inspection", "credit", "complaint", "incident",
-                   "assessment", "subsidy", "project"]
+                   "assessment", "subsidy", "project", "visit", "home_service", "timebank"]
 Action = Literal["view", "add", "change", "delete", "export", "import", "approve", "draw", "publish", "appeal"]
 RESOURCES: frozenset[str] = frozenset(get_args(Resource))
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
@@ -61,7 +65,7 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
                          "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                          "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
                          "complaint": RO | {"add", "change"}, "incident": RO | {"add", "change"},
-                         "project": ALL},
+                         "project": ALL, "visit": RW, "home_service": RW, "timebank": RW},
     Role.HEALTH: {"institution": ALL, "infant": RW, "practitioner": RW,
                   "indicator": ALL, "reported_value": RW | {"approve"}, "region": {"view"},
                   "export": {"approve"}, "inspection": INSPECT, "credit": RO | {"add", "change", "approve"},
@@ -71,17 +75,21 @@ PERMISSIONS: dict[str, dict[Resource, set[Action]]] = {
                           "indicator": {"view", "export", "add", "change"}, "reported_value": RW,
                           "region": {"view"}, "export": {"approve"}, "inspection": INSPECT,
                           "credit": RO | {"add", "change"}, "complaint": RO | {"add", "change"},
-                          "incident": RO | {"add", "change"}, "project": RW},
+                          "incident": RO | {"add", "change"}, "project": RW,
+                          "visit": RW, "home_service": RW, "timebank": RW},
     Role.TOWN_OFFICER: {"institution": RO, "elderly": RW, "infant": RW, "practitioner": RO,
                         "indicator": RO, "region": {"view"}, "complaint": {"view", "add"},
-                        "incident": {"view", "add", "change"}, "project": RO},
+                        "incident": {"view", "add", "change"}, "project": RO,
+                        "visit": RW, "home_service": RW, "timebank": RW},
     Role.INSPECTOR: {"institution": RO, "practitioner": {"view"}, "region": {"view"},
                      "inspection": {"view", "change", "export"}, "credit": {"view"}},
     Role.OPERATOR: {"institution": {"view", "change"}, "elderly": {"view"}, "infant": {"view"},
                     "practitioner": {"view", "add", "change"}, "inspection": {"view", "change"},
-                    "credit": {"view", "appeal"}, "incident": {"view", "add", "change"}},
+                    "credit": {"view", "appeal"}, "incident": {"view", "add", "change"},
+                    "home_service": {"view", "change"}},
     Role.LEADER: {"institution": RO, "indicator": RO, "reported_value": {"view"}, "region": {"view"},
-                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO, "project": RO},
+                  "inspection": RO, "credit": RO, "complaint": RO, "incident": RO, "project": RO,
+                  "visit": RO, "home_service": RO, "timebank": RO},
     Role.AUDITOR: {"audit": {"view", "export"}},
     Role.SYSADMIN: {"user": ALL, "region": {"view", "change"}},
 }

@@ -131,6 +131,10 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
             from ylyx.workspace.demo import build as build_workspace
 
             workspace = build_workspace(log)
+        with phase("探访与助餐"):
+            from .visits import build as build_visits
+
+            visits = build_visits(rng(10), log)
         from ylyx.audit.services import record
 
         record(None, "demo_build", reason="生成演示城市（合成数据）",
@@ -143,6 +147,7 @@ def build(scale: float = 1.0, seed: int = SEED, *, fresh: bool = False, log: Cal
     result.counts.update({f"supervision.{k}": v for k, v in supervision.items()})
     result.counts.update({f"workspace.{k}": v for k, v in workspace.items()})
     result.counts.update({f"planning.{k}": v for k, v in planning.items()})
+    result.counts.update({f"visits.{k}": v for k, v in visits.items()})
     t20, t25 = expected_totals(reg, BASELINE), expected_totals(reg, HORIZON)
     result.declared = {"2020-12-31": spec.expected_2020(), "2020-12-31.capacity": t20, "2025-12-31.capacity": t25}
     return result

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "ylyx.assessments",
     "ylyx.subsidies",
     "ylyx.planning",
+    "ylyx.visits",
+    "ylyx.care",
 ]
 
 MIDDLEWARE = [
@@ -309,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "InstitutionStatusEnum": "ylyx.institutions.models.Status",
         "FilingStatusEnum": "ylyx.institutions.models.FilingStatus",
         "InspectionOutcomeEnum": "ylyx.supervision.models.Outcome",
+        "VisitModeEnum": "ylyx.visits.models.Mode",
+        "ImportModeEnum": "ylyx.imports.models.Mode",
         "ComplaintOutcomeEnum": "ylyx.supervision.models.ComplaintOutcome",
         "IndicatorStatusEnum": "ylyx.indicators.api.STATUSES",
         "ImportBatchStatusEnum": "ylyx.imports.models.Status",
