@@ -45,8 +45,9 @@ def _visit_in_bulk(month: dt.date, percent: int, days: list[dt.date]) -> int:
         cur.execute(sql, [*day_params, ops.adapt_datetimefield_value(timezone.now()), False,
                           ops.adapt_datefield_value(month), percent])
         n = cur.rowcount
-        cur.execute(f"UPDATE {t} SET status = 'done', done_count = 1 WHERE month = %s AND EXISTS "  # noqa: S608
-                    f"(SELECT 1 FROM {v} v WHERE v.task_id = {t}.id)", [ops.adapt_datefield_value(month)])
+        done = (f"UPDATE {t} SET status = 'done', done_count = 1 WHERE month = %s AND EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {v} v WHERE v.task_id = {t}.id)")
+        cur.execute(done, [ops.adapt_datefield_value(month)])
     return n
 
 
