@@ -15,8 +15,9 @@ PUBLIC = {"accounts/login/", "healthz", "api/schema/", "api/docs/",
           # disclosure required by law and draws for anyone to verify (supervision/public_urls.py)
           "public/supervision/", "public/supervision/draws/<int:pk>/", "public/supervision/draws/<int:pk>/draw.json",
           "public/supervision/results/<int:pk>/",
-          # a web app manifest and its icon are fetched without cookies; they name the app, nothing else
-          "visits/m/manifest.webmanifest", "visits/m/icon.svg"}
+          # the phone page's manifest, icon and service-worker script: code and names, no data (the manifest
+          # and icon are fetched without cookies)
+          "visits/m/manifest.webmanifest", "visits/m/icon.svg", "visits/m/sw.js"}
 
 
 def test_sqlite_connection_runs_with_synchronous_full(tmp_path):
