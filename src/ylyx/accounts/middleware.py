@@ -38,6 +38,12 @@ class SessionLifetimeMiddleware:
             if user.valid_until and user.valid_until < timezone.localdate():
                 logout(request)
                 return redirect("/accounts/login/")
+            # Sliding idle timeout: a modified session is saved with a fresh expiry. Touching it at most once
+            # per SESSION_REFRESH_SECONDS, instead of SESSION_SAVE_EVERY_REQUEST, spares a write per request
+            # (on SQLite the one writer; on PostgreSQL a row version) for an idle limit exact to that interval.
+            now = time.time()
+            if now - float(request.session.get("seen_at", 0)) >= settings.SESSION_REFRESH_SECONDS:
+                request.session["seen_at"] = now
         return self.get_response(request)
 
 

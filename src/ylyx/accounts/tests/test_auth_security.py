@@ -101,7 +101,26 @@ def test_successful_login_and_logout_are_audited(tree):
 
 def test_idle_timeout_is_sliding_cookie_age():
     assert base_settings.SESSION_COOKIE_AGE == base_settings.SESSION_IDLE_TIMEOUT
-    assert base_settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert 0 < base_settings.SESSION_REFRESH_SECONDS <= 120
+
+
+def test_activity_renews_the_idle_expiry_at_most_once_per_interval(tree, client, settings):
+    from django.contrib.sessions.models import Session
+
+    user = testing.make_user("county_officer", tree["linhe"])
+    client.post("/accounts/login/", {"username": user.username, "password": testing.PASSWORD})
+    assert client.get("/").status_code == 200
+    key = client.session.session_key
+    first = Session.objects.get(pk=key).expire_date
+    assert client.get("/").status_code == 200  # within the interval: no write, same expiry
+    assert Session.objects.get(pk=key).expire_date == first
+    session = client.session
+    session["seen_at"] = time.time() - settings.SESSION_REFRESH_SECONDS - 1
+    session.save()
+    saved = Session.objects.get(pk=key).expire_date
+    time.sleep(0.01)
+    assert client.get("/").status_code == 200  # the interval has passed: renewed
+    assert Session.objects.get(pk=key).expire_date > saved
 
 
 def test_absolute_session_lifetime_logs_out(tree, client, settings):
